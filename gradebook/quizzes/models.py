@@ -108,6 +108,49 @@ class Attempt(models.Model):
             self.save(update_fields=fields)
         return change
 
+    @classmethod
+    def change_scores_in_bulk(
+        cls,
+        changes: list[tuple[Attempt, float | None]],
+        *,
+        by: Any,
+        reason: str,
+        source: str,
+        fields: tuple[str, ...] = (),
+        batch_size: int = 1000,
+    ) -> list[GradeChange]:
+        """``change_score`` for many attempts at once (a regrade): one INSERT and one UPDATE.
+
+        Writes exactly the history ``change_score`` writes (old from ``attempt.score``), in one
+        transaction. The caller has already set any other new values on the attempts and names
+        them in ``fields`` (``correct``, ``status``, ``result``...), so they are saved too.
+        """
+        now = timezone.now()
+        by = by if getattr(by, "pk", None) else None
+        records = []
+        attempts = []
+        for attempt, new_score in changes:
+            records.append(
+                GradeChange(
+                    attempt=attempt,
+                    changed_by=by,
+                    changed_at=now,
+                    old_score=attempt.score,
+                    new_score=new_score,
+                    source=source,
+                    reason=reason,
+                )
+            )
+            attempt.score = new_score
+            attempt.score_source = source
+            attempts.append(attempt)
+        with transaction.atomic():
+            GradeChange.objects.bulk_create(records, batch_size=batch_size)
+            cls.objects.bulk_update(
+                attempts, ["score", "score_source", *fields], batch_size=batch_size
+            )
+        return records
+
 
 class GradeChange(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="grade_changes")
