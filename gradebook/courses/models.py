@@ -107,6 +107,16 @@ class Lesson(models.Model):
     def active_items(self) -> models.QuerySet[Item]:
         return self.items.filter(retired_at__isnull=True).order_by("order", "id")
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def retire(self) -> None:
+        """Hide the lesson from students; its rows (and students' answers) stay."""
+        if self.retired_at is None:
+            self.retired_at = timezone.now()
+            self.save(update_fields=["retired_at", "updated_at"])
+
 
 class ItemType(models.TextChoices):
     NUMERIC = "numeric"
@@ -165,7 +175,11 @@ class Item(models.Model):
         rewrites history; regrading is an explicit, separate action.
         """
         with transaction.atomic():
-            if self.pk and self.spec == spec and self.revisions.filter(number=self.revision).exists():
+            if (
+                self.pk
+                and self.spec == spec
+                and self.revisions.filter(number=self.revision).exists()
+            ):
                 return False
             if self.pk is None:
                 self.spec = spec
@@ -187,6 +201,12 @@ class Item(models.Model):
     def retire(self) -> None:
         if self.retired_at is None:
             self.retired_at = timezone.now()
+            self.save(update_fields=["retired_at", "updated_at"])
+
+    def restore(self) -> None:
+        """Bring a retired item back (it reappeared in its bank); its history is intact."""
+        if self.retired_at is not None:
+            self.retired_at = None
             self.save(update_fields=["retired_at", "updated_at"])
 
 
