@@ -1,0 +1,449 @@
+"""Progress: XP, levels, lesson completion and achievements, awarded idempotently.
+
+``on_attempt_scored(attempt)`` is the one entry point. ``quizzes.services.submit_answer``
+calls it after storing an attempt; the teacher's review and override call it again after
+changing a score. Every award is a row unique per (student, thing) and an item's XP is
+recomputed from all of the student's attempts at it, so calling it any number of times for
+the same state changes nothing and returns no awards.
+
+XP rules (written down for students on the dashboard):
+
+- An item earns ``XP_PER_POINT × points`` when answered correctly at the first try, and less
+  after retries: ×0.75 at the second try, ×0.5 at the third, ×0.25 after that.
+- A teacher-reviewed item (free text, exercise) or an overridden score earns in proportion to
+  the score the teacher gave, with the same factor for retries.
+- An item earns once: its best attempt counts. If a teacher lowers a score, the XP goes down.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Min, Q, Sum
+from django.utils import timezone
+
+from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
+from gradebook.progress import achievements
+from gradebook.progress.levels import LevelStatus, level_for
+from gradebook.progress.models import AchievementUnlock, LessonCompletion, XPAward
+from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
+
+XP_PER_POINT = 20
+TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
+STREAK_WINDOW_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Award:
+    """Something a scored attempt earned, for the "+20 XP" and badge toasts."""
+
+    kind: str  # "xp" | "level" | "lesson" | "course" | "achievement"
+    code: str
+    title: str
+    amount: int = 0
+    icon: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "title": self.title,
+            "amount": self.amount,
+            "icon": self.icon,
+        }
+
+
+def try_factor(number: int) -> float:
+    return TRY_FACTORS[min(max(number, 1), len(TRY_FACTORS)) - 1]
+
+
+def xp_for_attempt(
+    *,
+    points: float,
+    number: int,
+    status: str,
+    correct: bool,
+    score: float | None,
+    score_source: str = GradeSource.AUTO,
+) -> int:
+    """The XP one attempt is worth (an item earns the best over its attempts)."""
+    if correct and status in (AttemptStatus.GRADED, AttemptStatus.REVIEWED):
+        credit = 1.0
+    elif score is not None and (
+        status == AttemptStatus.REVIEWED
+        or score_source in (GradeSource.REVIEW, GradeSource.OVERRIDE)
+    ):
+        credit = max(0.0, min(float(score), 1.0))
+    else:
+        credit = 0.0
+    return round(XP_PER_POINT * float(points) * credit * try_factor(number))
+
+
+def total_xp(student: Any) -> int:
+    return int(XPAward.objects.filter(student=student).aggregate(t=Sum("xp"))["t"] or 0)
+
+
+# --- Item and lesson states ---------------------------------------------------------------------
+
+
+@dataclass
+class ItemState:
+    """How far a student is with one item (for lesson pages and completion)."""
+
+    attempts: int = 0
+    correct: bool = False
+    first_correct_try: int | None = None
+    pending_review: bool = False
+    best_score: float | None = None
+
+    def done(self, item_type: str, max_attempts: int | None) -> bool:
+        if self.correct:
+            return True
+        if item_type in REVIEWED_TYPES and self.attempts > 0:
+            return True
+        return bool(max_attempts) and self.attempts >= (max_attempts or 0)
+
+
+def item_states(student: Any, items: Any) -> dict[int, ItemState]:
+    """``{item_id: ItemState}`` for ``items`` (a queryset or list of ids), in one query."""
+    rows = (
+        Attempt.objects.filter(student=student, item__in=items)
+        .values("item_id")
+        .annotate(
+            n=Count("id"),
+            n_correct=Count("id", filter=Q(correct=True)),
+            first_correct=Min("number", filter=Q(correct=True)),
+            n_pending=Count("id", filter=Q(status=AttemptStatus.PENDING_REVIEW)),
+        )
+    )
+    states: dict[int, ItemState] = {}
+    for row in rows:
+        states[row["item_id"]] = ItemState(
+            attempts=row["n"],
+            correct=row["n_correct"] > 0,
+            first_correct_try=row["first_correct"],
+            pending_review=row["n_pending"] > 0,
+        )
+    return states
+
+
+@dataclass
+class LessonProgress:
+    lesson_id: int
+    items_total: int
+    items_done: int
+    complete: bool
+    perfect: bool
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.items_total == 0 else int(100 * self.items_done / self.items_total)
+
+
+def _lesson_progress(
+    lesson_id: int, items: list[dict[str, Any]], states: dict[int, ItemState]
+) -> LessonProgress:
+    done = 0
+    perfect = bool(items)
+    for it in items:
+        state = states.get(it["id"], ItemState())
+        if state.done(it["type"], it["max_attempts"]):
+            done += 1
+        if it["type"] not in REVIEWED_TYPES and state.first_correct_try != 1:
+            perfect = False
+        if it["type"] in REVIEWED_TYPES and state.attempts == 0:
+            perfect = False
+    complete = bool(items) and done == len(items)
+    return LessonProgress(lesson_id, len(items), done, complete, complete and perfect)
+
+
+def lesson_progress(student: Any, lesson: Lesson) -> LessonProgress:
+    items = list(lesson.active_items().values("id", "type", "max_attempts"))
+    states = item_states(student, [it["id"] for it in items])
+    return _lesson_progress(lesson.pk, items, states)
+
+
+# --- Course progress -------------------------------------------------------------------------
+
+
+@dataclass
+class CourseProgress:
+    course_id: int
+    xp: int  # earned in this course
+    level: LevelStatus  # from the student's XP over all courses
+    lessons: dict[int, LessonProgress] = field(default_factory=dict)
+    achievements_unlocked: int = 0
+    achievements_total: int = len(achievements.CATALOGUE)
+
+    @property
+    def items_total(self) -> int:
+        return sum(lp.items_total for lp in self.lessons.values())
+
+    @property
+    def items_done(self) -> int:
+        return sum(lp.items_done for lp in self.lessons.values())
+
+    @property
+    def lessons_total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def lessons_completed(self) -> int:
+        return sum(1 for lp in self.lessons.values() if lp.complete)
+
+    @property
+    def percent(self) -> int:
+        total = self.items_total
+        return 0 if total == 0 else int(100 * self.items_done / total)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "course_id": self.course_id,
+            "xp": self.xp,
+            "level": self.level.to_dict(),
+            "percent": self.percent,
+            "items_done": self.items_done,
+            "items_total": self.items_total,
+            "lessons_completed": self.lessons_completed,
+            "lessons_total": self.lessons_total,
+            "achievements_unlocked": self.achievements_unlocked,
+            "achievements_total": self.achievements_total,
+            "lessons": [
+                {
+                    "lesson_id": lp.lesson_id,
+                    "items_done": lp.items_done,
+                    "items_total": lp.items_total,
+                    "percent": lp.percent,
+                    "complete": lp.complete,
+                }
+                for lp in self.lessons.values()
+            ],
+        }
+
+
+def progress_for(student: Any, course: Course) -> CourseProgress:
+    """A student's progress in ``course``: XP, level, per-lesson and overall percentages."""
+    lessons = list(course.active_lessons().values_list("id", flat=True))
+    items = list(
+        Item.objects.filter(
+            course=course, retired_at__isnull=True, lesson__retired_at__isnull=True
+        ).values("id", "type", "max_attempts", "lesson_id")
+    )
+    states = item_states(student, [it["id"] for it in items])
+    by_lesson: dict[int, list[dict[str, Any]]] = {lid: [] for lid in lessons}
+    for it in items:
+        by_lesson.setdefault(it["lesson_id"], []).append(it)
+    xp_rows = XPAward.objects.filter(student=student).aggregate(
+        total=Sum("xp"), here=Sum("xp", filter=Q(course=course))
+    )
+    return CourseProgress(
+        course_id=course.pk,
+        xp=int(xp_rows["here"] or 0),
+        level=level_for(int(xp_rows["total"] or 0)),
+        lessons={lid: _lesson_progress(lid, by_lesson[lid], states) for lid in lessons},
+        achievements_unlocked=AchievementUnlock.objects.filter(student=student).count(),
+    )
+
+
+@dataclass
+class Dashboard:
+    level: LevelStatus
+    achievements: list[dict[str, Any]]  # the whole catalogue, each with "unlocked_at" or None
+    courses: list[tuple[Course, CourseProgress]]
+    lessons_completed: int
+    lessons_total: int
+
+    @property
+    def achievements_unlocked(self) -> int:
+        return sum(1 for a in self.achievements if a["unlocked_at"] is not None)
+
+    @property
+    def percent(self) -> int:
+        """Done items over all items of all the student's courses."""
+        total = sum(p.items_total for _, p in self.courses)
+        done = sum(p.items_done for _, p in self.courses)
+        return 0 if total == 0 else int(100 * done / total)
+
+
+def dashboard_for(student: Any) -> Dashboard:
+    unlocked = dict(
+        AchievementUnlock.objects.filter(student=student).values_list("code", "unlocked_at")
+    )
+    catalogue = [
+        {**a.to_dict(), "unlocked_at": unlocked.get(a.code)} for a in achievements.CATALOGUE
+    ]
+    courses = list(Course.objects.filter(enrollments__student=student).order_by("title"))
+    progress = [(c, progress_for(student, c)) for c in courses]
+    return Dashboard(
+        level=level_for(total_xp(student)),
+        achievements=catalogue,
+        courses=progress,
+        lessons_completed=sum(p.lessons_completed for _, p in progress),
+        lessons_total=sum(p.lessons_total for _, p in progress),
+    )
+
+
+# --- Awarding ------------------------------------------------------------------------------
+
+
+def _streak_days(student: Any, today: datetime.date) -> int:
+    since = timezone.now() - datetime.timedelta(days=STREAK_WINDOW_DAYS)
+    days = set(
+        Attempt.objects.filter(student=student, submitted_at__gte=since).dates(
+            "submitted_at", "day"
+        )
+    )
+    streak = 0
+    day = today
+    while day in days:
+        streak += 1
+        day -= datetime.timedelta(days=1)
+    return streak
+
+
+def _courses_completed(student: Any) -> int:
+    done = dict(
+        LessonCompletion.objects.filter(student=student, lesson__retired_at__isnull=True)
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values_list("course_id", "n")
+    )
+    if not done:
+        return 0
+    totals = dict(
+        Lesson.objects.filter(course_id__in=done, retired_at__isnull=True)
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values_list("course_id", "n")
+    )
+    return sum(1 for cid, n in done.items() if n >= totals.get(cid, 0) > 0)
+
+
+def _snapshot(student: Any, xp: int) -> achievements.Snapshot:
+    counts = Attempt.objects.filter(student=student).aggregate(
+        answers=Count("id"),
+        reviewed=Count("id", filter=Q(status=AttemptStatus.REVIEWED)),
+        exercises=Count("id", filter=Q(item__type=ItemType.EXERCISE)),
+    )
+    firsts = list(
+        Attempt.objects.filter(student=student, correct=True)
+        .values("item_id")
+        .annotate(first=Min("number"), kind=F("item__type"))
+        .values_list("first", "kind")
+    )
+    lessons = LessonCompletion.objects.filter(student=student).aggregate(
+        n=Count("id"), perfect=Count("id", filter=Q(perfect=True))
+    )
+    return achievements.Snapshot(
+        answers=counts["answers"],
+        correct_items=len(firsts),
+        first_try_items=sum(1 for first, _ in firsts if first == 1),
+        comeback_items=sum(1 for first, _ in firsts if first >= 2),
+        persistent_items=sum(1 for first, _ in firsts if first >= 3),
+        symbolic_items=sum(1 for _, kind in firsts if kind == ItemType.SYMBOLIC),
+        multipart_items=sum(1 for _, kind in firsts if kind == ItemType.MULTIPART),
+        reviewed_answers=counts["reviewed"],
+        exercises_submitted=counts["exercises"],
+        lessons_completed=lessons["n"],
+        perfect_lessons=lessons["perfect"],
+        courses_completed=_courses_completed(student) if lessons["n"] else 0,
+        streak_days=_streak_days(student, timezone.localdate()),
+        xp=xp,
+    )
+
+
+def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
+    """Store the item's XP (best over the student's attempts); return (old, new)."""
+    best, best_attempt_id = 0, None
+    rows = Attempt.objects.filter(student_id=attempt.student_id, item=item).values(
+        "id", "number", "status", "correct", "score", "score_source"
+    )
+    for row in rows:
+        xp = xp_for_attempt(
+            points=float(item.points),
+            number=row["number"],
+            status=row["status"],
+            correct=row["correct"],
+            score=row["score"],
+            score_source=row["score_source"],
+        )
+        if xp > best:
+            best, best_attempt_id = xp, row["id"]
+    award = XPAward.objects.filter(student_id=attempt.student_id, item=item).first()
+    if award is None:
+        if best == 0:
+            return 0, 0
+        award, created = XPAward.objects.get_or_create(
+            student_id=attempt.student_id,
+            item=item,
+            defaults={"course_id": item.course_id, "xp": best, "attempt_id": best_attempt_id},
+        )
+        if created:
+            return 0, best
+    old = award.xp
+    if old != best:
+        award.xp, award.attempt_id = best, best_attempt_id
+        award.save(update_fields=["xp", "attempt", "updated_at"])
+    return old, best
+
+
+def on_attempt_scored(attempt: Attempt) -> list[Award]:
+    """Bring the student's XP, lessons and achievements up to date after ``attempt`` changed.
+
+    Idempotent: returns only what is new since the last call (an empty list when nothing
+    changed). Call it inside the transaction that changed the attempt.
+    """
+    item = attempt.item
+    student = attempt.student
+    awards: list[Award] = []
+    with transaction.atomic():
+        xp_before = total_xp(student)
+        old, new = _recompute_item_xp(attempt, item)
+        xp_after = xp_before + (new - old)
+        if new != old:
+            awards.append(Award("xp", f"item-{item.pk}", item.title or item.key, amount=new - old))
+        level_before, level_after = level_for(xp_before), level_for(xp_after)
+        if level_after.number > level_before.number:
+            awards.append(
+                Award(
+                    "level",
+                    f"level-{level_after.number}",
+                    level_after.name,
+                    amount=level_after.number,
+                )
+            )
+
+        lesson = item.lesson
+        if not LessonCompletion.objects.filter(student=student, lesson=lesson).exists():
+            lp = lesson_progress(student, lesson)
+            if lp.complete:
+                _, created = LessonCompletion.objects.get_or_create(
+                    student=student,
+                    lesson=lesson,
+                    defaults={"course_id": item.course_id, "perfect": lp.perfect},
+                )
+                if created:
+                    awards.append(Award("lesson", f"lesson-{lesson.pk}", lesson.title))
+
+        already = set(
+            AchievementUnlock.objects.filter(student=student).values_list("code", flat=True)
+        )
+        if len(already) < len(achievements.CATALOGUE):
+            snapshot = _snapshot(student, xp_after)
+            for achievement in achievements.newly_earned(snapshot, already):
+                _, created = AchievementUnlock.objects.get_or_create(
+                    student=student, code=achievement.code, defaults={"course_id": item.course_id}
+                )
+                if created:
+                    awards.append(
+                        Award(
+                            "achievement",
+                            achievement.code,
+                            str(achievement.title),
+                            icon=achievement.icon,
+                        )
+                    )
+    return awards
