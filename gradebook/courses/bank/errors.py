@@ -26,9 +26,7 @@ _PATH_TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
 
 def parse_path(text: str) -> Path:
     """The inverse of :func:`format_path` (used for the graders' ``SpecError.path``)."""
-    return tuple(
-        int(index) if index is not None else name for index, name in _PATH_TOKEN.findall(text)
-    )
+    return tuple(int(index) if index else name for index, name in _PATH_TOKEN.findall(text))
 
 
 @dataclass(frozen=True, slots=True)
