@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("gradebook.accounts.urls")),
     path("api/", include(api_patterns)),
     path("teach/", include("gradebook.grades.urls")),
+    path("grades/", include("gradebook.grades.student_urls")),
     path("exercises/", include("exercises.urls")),
     path("courses/", include("gradebook.courses.urls")),
     path("", include("gradebook.progress.urls")),
