@@ -1,0 +1,593 @@
+"""Writes on the teachers' side: reviews, overrides, regrades and declared mistakes.
+
+One function per change that spans models; views and API views check access with
+``gradebook.grades.access`` and call one of these. Every grade change goes through
+``Attempt.change_score`` (or its bulk form for a regrade), so the history is never skipped,
+and then through ``progress.services.on_attempt_scored`` so XP follows the grade.
+
+Decisions written down here:
+
+- A review is a draft until returned; only returning sets the grade. A returned review can be
+  changed by returning it again (the history keeps both grades); it cannot go back to draft.
+- Overrides are for auto-graded answers (reviewed items are graded by their review); the reason
+  is required because the student sees it.
+- A regrade preview grades every attempt of the item against the key as it was when the
+  preview was requested. Overridden and reviewed attempts are kept; answers the grader cannot
+  read or decide under the new key keep their grade. Applying applies exactly the previewed
+  rows, skipping an attempt whose grade changed since the preview, and refuses if the key
+  changed since (the teacher must preview again).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from gradebook.courses.models import Item, ItemRevision
+from gradebook.grades.models import (
+    ACTIVE_REGRADE_STATUSES,
+    RegradeChange,
+    RegradeRun,
+    RegradeStatus,
+    Review,
+    ReviewState,
+    RubricError,
+    rubric_of,
+)
+from gradebook.quizzes.models import Attempt, AttemptStatus, GradeChange, GradeSource
+
+logger = logging.getLogger(__name__)
+
+#: Attempts read, graded and written per round trip during a regrade.
+REGRADE_CHUNK = 2000
+#: Distinct (response, params) pairs whose grading result a regrade remembers.
+REGRADE_CACHE_LIMIT = 50_000
+_EPS = 1e-9
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+T = TypeVar("T")
+
+
+class GradingError(Exception):
+    """A refused teacher action; nothing was changed. ``field`` names the bad input."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+def _after_scored(attempts: Iterable[Attempt]) -> None:
+    # Imported late: progress is another app, and XP is its business.
+    try:
+        from gradebook.progress.services import on_attempt_scored
+    except ImportError:  # progress not installed yet on this branch
+        return
+    for attempt in attempts:
+        on_attempt_scored(attempt)
+
+
+# --- Reviews ------------------------------------------------------------------------------------
+
+
+def review_save(
+    *,
+    attempt: Attempt,
+    by: Any,
+    rubric_scores: dict[str, Any] | None = None,
+    points: Any = None,
+    comment: str = "",
+    action: str = "draft",
+) -> Review:
+    """Save a teacher's review of a free-text or exercise attempt as a draft, or return it.
+
+    Returning needs every rubric criterion scored (or points, for an item with no rubric);
+    it sets the attempt's score through ``change_score(source="review", status="reviewed")``
+    and awards the XP the score earns.
+    """
+    if action not in ("draft", "return"):
+        raise GradingError(f"Unknown action {action!r}: use 'draft' or 'return'.", field="action")
+    if not attempt.item.is_reviewed:
+        raise GradingError(
+            "This answer was graded automatically: override its grade instead of reviewing it.",
+            code="not_reviewable",
+        )
+    criteria = rubric_of(attempt.item.spec)
+    max_points = float(attempt.item.points)
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        review = Review.objects.filter(attempt=locked).first() or Review(attempt=locked)
+        if action == "draft" and review.is_returned:
+            raise GradingError(
+                "This review was already returned to the student; return it again to change it.",
+                code="already_returned",
+            )
+        try:
+            review.set_scores(
+                criteria=criteria, max_points=max_points, rubric_scores=rubric_scores, points=points
+            )
+        except RubricError as exc:
+            raise GradingError(str(exc), field=exc.field) from None
+        review.comment = comment
+        review.reviewer = by
+        score = None
+        if action == "return":
+            score = review.score_fraction(criteria=criteria, max_points=max_points)
+            if score is None:
+                missing = review.missing_criteria(criteria)
+                if missing:
+                    message = "Score every criterion before returning; missing: " + ", ".join(
+                        missing
+                    )
+                else:
+                    message = "Give points before returning."
+                raise GradingError(message, field="rubric_scores" if missing else "points")
+            review.state = ReviewState.RETURNED
+            review.returned_at = timezone.now()
+        review.save()
+        if action == "return" and (
+            locked.status != AttemptStatus.REVIEWED or not _same(locked.score, score)
+        ):
+            locked.change_score(
+                score,
+                by=by,
+                reason=comment or "Reviewed.",
+                source=GradeSource.REVIEW,
+                status=AttemptStatus.REVIEWED,
+                correct=score is not None and score >= 1 - _EPS,
+            )
+            _after_scored([locked])
+    attempt.refresh_from_db()
+    return review
+
+
+# --- Overrides ----------------------------------------------------------------------------------
+
+
+def grade_override(*, attempt: Attempt, by: Any, points: Any, reason: str) -> GradeChange:
+    """Replace an auto-grade with the teacher's ``points`` (out of the item's points).
+
+    The reason is required: the student sees it beside the new grade.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise GradingError("Give a reason: the student sees it with the new grade.", field="reason")
+    if attempt.item.is_reviewed:
+        raise GradingError(
+            "This answer is graded by review: open the review to change its grade.",
+            code="not_overridable",
+        )
+    max_points = float(attempt.item.points)
+    try:
+        value = float(str(points).strip())
+    except (TypeError, ValueError):
+        raise GradingError(f"Points: {points!r} is not a number.", field="points") from None
+    if value != value or value < 0 or value > max_points:
+        raise GradingError(f"Points: {points} is outside 0 to {max_points:g}.", field="points")
+    score = value / max_points if max_points else 0.0
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        change = locked.change_score(
+            score,
+            by=by,
+            reason=reason,
+            source=GradeSource.OVERRIDE,
+            status=AttemptStatus.GRADED,
+            correct=score >= 1 - _EPS,
+        )
+        _after_scored([locked])
+    attempt.refresh_from_db()
+    return change
+
+
+# --- Regrades -----------------------------------------------------------------------------------
+
+
+def regrade_start(*, item: Item, by: Any) -> RegradeRun:
+    """Queue a background preview of regrading every answer of ``item`` against its key now."""
+    if item.is_reviewed:
+        raise GradingError(
+            "Answers to this item are graded by teachers' reviews; there is nothing to regrade.",
+            code="not_regradable",
+        )
+    from gradebook.grades.tasks import compute_regrade_preview
+
+    with transaction.atomic():
+        Item.objects.select_for_update().filter(pk=item.pk).first()
+        active = [
+            run
+            for run in RegradeRun.objects.filter(item=item, status__in=ACTIVE_REGRADE_STATUSES)
+            if not run.is_stale()
+        ]
+        if active:
+            raise GradingError(
+                "A regrade preview of this item is already being computed.",
+                code="regrade_running",
+            )
+        revision = ItemRevision.objects.filter(item=item, number=item.revision).first()
+        if revision is None:
+            revision = ItemRevision.objects.create(item=item, number=item.revision, spec=item.spec)
+        run = RegradeRun.objects.create(
+            item=item,
+            revision=revision,
+            requested_by=by if getattr(by, "pk", None) else None,
+            progress_total=Attempt.objects.filter(item=item).count(),
+        )
+        transaction.on_commit(lambda: compute_regrade_preview.delay(run.pk))
+    return run
+
+
+def _claim(run_id: int) -> RegradeRun | None:
+    now = timezone.now()
+    claimable = Q(status=RegradeStatus.QUEUED) | Q(
+        status=RegradeStatus.RUNNING, heartbeat_at__lt=now - RegradeRun.STALE_AFTER
+    )
+    claimed = RegradeRun.objects.filter(
+        claimable, pk=run_id, attempts__lt=RegradeRun.MAX_ATTEMPTS
+    ).update(
+        status=RegradeStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return RegradeRun.objects.select_related("item", "revision").get(pk=run_id)
+
+
+def _chunks(iterable: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for value in iterable:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= _EPS
+
+
+def _reading(result: Any, data: dict[str, Any]) -> str:
+    interpretation = getattr(result, "interpretation", None)
+    canonical = getattr(interpretation, "canonical", None) if interpretation is not None else None
+    if canonical is None:
+        canonical = getattr(result, "interpreted_as", None)
+    return str(canonical or "")[:500]
+
+
+def _grade_cached(
+    spec: dict[str, Any], response: Any, params: dict[str, Any], cache: dict[str, Any]
+) -> dict[str, Any]:
+    """Grade once per distinct (response, params): a class gives the same wrong answer often."""
+    key = json.dumps([response, params], sort_keys=True, default=str)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    import graders  # the grading library; imported where used so this module loads without it
+
+    result = graders.grade(spec, response, params=params)
+    data = result.to_dict()
+    raw = getattr(result, "score", data.get("score"))
+    graded = {
+        "outcome": str(getattr(result, "outcome", data.get("outcome", ""))),
+        "score": float(raw) if raw is not None else None,
+        "feedback": str(getattr(result, "feedback", data.get("feedback", "")) or ""),
+        "interpreted_as": _reading(result, data),
+        "misconception": str(getattr(result, "misconception", None) or "")[:100],
+        "result": data,
+    }
+    if len(cache) >= REGRADE_CACHE_LIMIT:
+        cache.clear()
+    cache[key] = graded
+    return graded
+
+
+def regrade_compute_preview(run_id: int, *, chunk_size: int = REGRADE_CHUNK) -> RegradeRun | None:
+    """Grade every attempt of the run's item against the run's key; store what would change.
+
+    Streams attempts in chunks (one read, one bulk insert and one progress update per chunk),
+    so memory stays flat however many answers the item has. Returns None when another worker
+    already has the run (a duplicate delivery).
+    """
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        return _compute(run, chunk_size=chunk_size)
+    except Exception as exc:
+        logger.exception("regrade %s failed", run_id)
+        RegradeRun.objects.filter(pk=run_id).update(
+            status=RegradeStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+def _compute(run: RegradeRun, *, chunk_size: int) -> RegradeRun:
+    from gradebook.quizzes.services import retry_factor
+
+    # A run taken over from a dead worker starts again from scratch.
+    RegradeChange.objects.filter(run=run).delete()
+    spec = run.revision.spec
+    penalty = float(run.item.retry_penalty or 0)
+    counts = dict.fromkeys(
+        (
+            "total",
+            "changed",
+            "raised",
+            "lowered",
+            "unchanged",
+            "kept_override",
+            "kept_review",
+            "undecided",
+            "unreadable",
+            "decided",
+        ),
+        0,
+    )
+    cache: dict[str, Any] = {}
+    attempts = (
+        Attempt.objects.filter(item_id=run.item_id)
+        .order_by("id")
+        .only("id", "number", "response", "params", "status", "score", "score_source", "correct")
+    )
+    total = attempts.count()
+    RegradeRun.objects.filter(pk=run.pk).update(progress_total=total, progress_done=0)
+    done = 0
+    for chunk in _chunks(attempts.iterator(chunk_size=chunk_size), chunk_size):
+        pending: list[RegradeChange] = []
+        for attempt in chunk:
+            counts["total"] += 1
+            if attempt.score_source in (GradeSource.OVERRIDE, GradeSource.REVIEW):
+                counts[
+                    "kept_override"
+                    if attempt.score_source == GradeSource.OVERRIDE
+                    else "kept_review"
+                ] += 1
+                continue
+            if attempt.status in (AttemptStatus.PENDING_REVIEW, AttemptStatus.REVIEWED):
+                counts["kept_review"] += 1
+                continue
+            graded = _grade_cached(spec, attempt.response, attempt.params or {}, cache)
+            outcome = graded["outcome"]
+            if outcome in ("undecided", "needs_review") or graded["score"] is None:
+                counts["undecided"] += 1
+                continue
+            if outcome == "invalid":
+                counts["unreadable"] += 1
+                continue
+            new_score = graded["score"] * retry_factor(penalty, attempt.number)
+            new_correct = outcome == "correct"
+            if _same(attempt.score, new_score) and attempt.correct == new_correct:
+                counts["unchanged"] += 1
+                continue
+            counts["changed"] += 1
+            if attempt.score is None:
+                counts["decided"] += 1
+            elif new_score > attempt.score:
+                counts["raised"] += 1
+            elif new_score < attempt.score:
+                counts["lowered"] += 1
+            pending.append(
+                RegradeChange(
+                    run=run,
+                    attempt_id=attempt.pk,
+                    old_score=attempt.score,
+                    new_score=new_score,
+                    new_auto_score=graded["score"],
+                    old_correct=attempt.correct,
+                    new_correct=new_correct,
+                    seen_source=attempt.score_source,
+                    result=graded["result"],
+                    interpreted_as=graded["interpreted_as"],
+                    misconception=graded["misconception"],
+                    feedback=graded["feedback"],
+                )
+            )
+        if pending:
+            last_seen = dict(
+                GradeChange.objects.filter(attempt_id__in=[c.attempt_id for c in pending])
+                .values("attempt_id")
+                .annotate(last=Max("id"))
+                .values_list("attempt_id", "last")
+            )
+            for change in pending:
+                change.seen_change_id = last_seen.get(change.attempt_id)
+            RegradeChange.objects.bulk_create(pending, batch_size=chunk_size)
+        done += len(chunk)
+        RegradeRun.objects.filter(pk=run.pk).update(progress_done=done, heartbeat_at=timezone.now())
+    counts["distinct_answers_graded"] = len(cache)
+    RegradeRun.objects.filter(pk=run.pk, status=RegradeStatus.RUNNING).update(
+        status=RegradeStatus.PREVIEWED,
+        summary=counts,
+        progress_done=done,
+        progress_total=total,
+        previewed_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run
+
+
+def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) -> RegradeRun:
+    """Apply exactly the previewed changes, atomically; skip attempts changed since the preview.
+
+    Raises ``GradingError`` if the run is not a finished preview or the item's key changed
+    since the preview (what was confirmed would no longer be what is applied).
+    """
+    affected: list[Attempt] = []
+    with transaction.atomic():
+        run = RegradeRun.objects.select_for_update().select_related("revision").get(pk=run.pk)
+        if run.status != RegradeStatus.PREVIEWED:
+            raise GradingError(
+                f"This regrade is {run.get_status_display().lower()}, not a preview waiting to "
+                "be applied.",
+                code="not_previewed",
+            )
+        item = Item.objects.select_for_update().get(pk=run.item_id)
+        if item.revision != run.revision.number:
+            raise GradingError(
+                f"The item's key changed since this preview (revision {run.revision.number}, "
+                f"now {item.revision}): run a new preview.",
+                code="stale_preview",
+            )
+        applied = skipped = 0
+        reason = f"Regraded against revision {run.revision.number} of the key."
+        for chunk in _chunks(
+            run.changes.order_by("id").iterator(chunk_size=chunk_size), chunk_size
+        ):
+            ids = [c.attempt_id for c in chunk]
+            current = {
+                a.pk: a
+                for a in Attempt.objects.select_for_update()
+                .filter(pk__in=ids)
+                .only("id", "student_id", "item_id", "score", "score_source", "status", "correct")
+            }
+            last_seen = dict(
+                GradeChange.objects.filter(attempt_id__in=ids)
+                .values("attempt_id")
+                .annotate(last=Max("id"))
+                .values_list("attempt_id", "last")
+            )
+            to_apply: list[tuple[Attempt, float | None]] = []
+            for change in chunk:
+                attempt = current.get(change.attempt_id)
+                if (
+                    attempt is None
+                    or attempt.score_source != change.seen_source
+                    or not _same(attempt.score, change.old_score)
+                    or last_seen.get(change.attempt_id) != change.seen_change_id
+                ):
+                    change.skipped_reason = "changed since the preview"
+                    skipped += 1
+                    continue
+                attempt.auto_score = change.new_auto_score
+                attempt.correct = change.new_correct
+                attempt.status = AttemptStatus.GRADED
+                attempt.result = change.result
+                attempt.feedback = change.feedback
+                attempt.interpreted_as = change.interpreted_as
+                attempt.misconception = change.misconception
+                attempt.revision_id = run.revision_id
+                change.applied = True
+                to_apply.append((attempt, change.new_score))
+                applied += 1
+            if to_apply:
+                Attempt.change_scores_in_bulk(
+                    to_apply,
+                    by=by,
+                    reason=reason,
+                    source=GradeSource.REGRADE,
+                    fields=(
+                        "auto_score",
+                        "correct",
+                        "status",
+                        "result",
+                        "feedback",
+                        "interpreted_as",
+                        "misconception",
+                        "revision",
+                    ),
+                    batch_size=chunk_size,
+                )
+                affected.extend(a for a, _ in to_apply)
+            RegradeChange.objects.bulk_update(
+                chunk, ["applied", "skipped_reason"], batch_size=chunk_size
+            )
+        run.status = RegradeStatus.APPLIED
+        run.applied_at = timezone.now()
+        run.applied_by = by if getattr(by, "pk", None) else None
+        run.summary = {**run.summary, "applied": applied, "skipped_stale": skipped}
+        run.save(update_fields=["status", "applied_at", "applied_by", "summary"])
+        _after_scored(affected)
+    return run
+
+
+def regrade_discard(*, run: RegradeRun) -> RegradeRun:
+    """Throw away a preview the teacher does not want (nothing was changed by it)."""
+    updated = RegradeRun.objects.filter(
+        pk=run.pk, status__in=[RegradeStatus.PREVIEWED, RegradeStatus.FAILED]
+    ).update(status=RegradeStatus.DISCARDED)
+    if not updated:
+        raise GradingError(
+            "Only a finished or failed preview can be discarded.", code="not_previewed"
+        )
+    run.refresh_from_db()
+    return run
+
+
+# --- Declared mistakes --------------------------------------------------------------------------
+
+
+def item_add_mistake(
+    *, item: Item, by: Any, answer: str, feedback: str, tag: str = ""
+) -> dict[str, Any]:
+    """Declare a wrong answer as a known mistake with its message, in the item's spec.
+
+    Goes through ``Item.set_spec`` (a new revision), so the bank export carries it and future
+    answers that match it get the message. Returns the mistake as stored.
+    """
+    answer = (answer or "").strip()
+    feedback = (feedback or "").strip()
+    tag = (tag or "").strip().lower()
+    if not answer:
+        raise GradingError("Give the wrong answer to declare.", field="answer")
+    if len(answer) > 500:
+        raise GradingError(
+            f"The answer is {len(answer)} characters long; at most 500.", field="answer"
+        )
+    if not feedback:
+        raise GradingError(
+            "Write the message students will see when they give this answer.", field="feedback"
+        )
+    if tag and not _TAG.match(tag):
+        raise GradingError(
+            f"Tag {tag!r}: use lowercase letters, digits and dashes (like 'log-base').",
+            field="tag",
+        )
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(pk=item.pk)
+        spec = copy.deepcopy(locked.spec)
+        mistakes = list(spec.get("mistakes") or [])
+        if any(str(m.get("answer", "")).strip() == answer for m in mistakes if isinstance(m, dict)):
+            raise GradingError(f"{answer!r} is already a declared mistake.", field="answer")
+        mistake: dict[str, Any] = {"answer": answer, "feedback": feedback}
+        if tag:
+            mistake["tag"] = tag
+        mistakes.append(mistake)
+        spec["mistakes"] = mistakes
+        import graders
+
+        validate = getattr(graders, "validate_spec", None)
+        if validate is not None:
+            problems = _spec_problems(validate, spec)
+            if problems:
+                raise GradingError(f"The item would no longer be valid: {problems}", field="answer")
+        locked.set_spec(spec, by=by, note=f"Declared mistake {answer!r}")
+    item.refresh_from_db()
+    return mistake
+
+
+def _spec_problems(validate: Any, spec: dict[str, Any]) -> str:
+    try:
+        outcome = validate(spec)
+    except Exception as exc:  # a validator that raises on a bad spec
+        return str(exc)
+    if not outcome:
+        return ""
+    if isinstance(outcome, list | tuple):
+        return "; ".join(str(p) for p in outcome)
+    return ""

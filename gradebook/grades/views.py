@@ -1,0 +1,459 @@
+"""Teachers' pages (under /teach/) and the student's feedback pages (under /grades/).
+
+Each view checks access with one helper from ``access``, calls one service or selector, and
+renders. Refused writes (``GradingError``) re-render the page with the message beside the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from gradebook.grades import access, selectors, services
+from gradebook.grades.models import RegradeRun, rubric_of, rubric_steps
+from gradebook.grades.services import GradingError
+from gradebook.quizzes.models import Attempt
+
+EXERCISE_OUTPUTS_TEMPLATE = "exercises/_outputs.html"
+
+
+def _queue_url(filters: selectors.QueueFilters, **extra: Any) -> str:
+    query = {**filters.as_query(), **extra}
+    return reverse("grades:queue") + ("?" + urlencode(query) if query else "")
+
+
+def _attempt_url(attempt: Attempt | int, filters: selectors.QueueFilters) -> str:
+    pk = attempt if isinstance(attempt, int) else attempt.pk
+    query = filters.as_query()
+    return reverse("grades:attempt", args=[pk]) + ("?" + urlencode(query) if query else "")
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+# --- Home and queue -----------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    courses = list(access.courses_for_teacher(request.user))
+    attempts = access.attempts_for_teacher(request.user)
+    rows = [
+        (c, selectors.queue_counts(attempts, selectors.QueueFilters(course=c.slug)))
+        for c in courses
+    ]
+    return render(request, "grades/home.html", {"rows": rows})
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    attempts = access.attempts_for_teacher(request.user)
+    filters = selectors.QueueFilters.from_params(request.GET)
+    page = Paginator(selectors.review_queue(attempts, filters), 50).get_page(
+        request.GET.get("page")
+    )
+    courses = access.courses_for_teacher(request.user)
+    return render(
+        request,
+        "grades/queue.html",
+        {
+            "filters": filters,
+            "counts": selectors.queue_counts(attempts, filters),
+            "page": page,
+            "rows": [(a, selectors.queue_state(a), _attempt_url(a, filters)) for a in page],
+            "courses": courses,
+            "states": selectors.QUEUE_STATES,
+            "state_links": {
+                s: _queue_url(filters, state=s) for s in (*selectors.QUEUE_STATES, "all")
+            },
+        },
+    )
+
+
+@login_required
+def queue_next(request: HttpRequest) -> HttpResponse:
+    """Open the oldest attempt of the filtered queue (the "start reviewing" button)."""
+    attempts = access.attempts_for_teacher(request.user)
+    filters = selectors.QueueFilters.from_params(request.GET)
+    first = selectors.review_queue(attempts, filters).first()
+    if first is None:
+        messages.info(request, "Nothing left to review here.")
+        return redirect(_queue_url(filters))
+    return redirect(_attempt_url(first, filters))
+
+
+# --- One attempt: review, override, history -----------------------------------------------------
+
+
+@login_required
+def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = access.attempt_for_teacher(request.user, pk)
+    filters = selectors.QueueFilters.from_params(request.GET)
+    errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
+    if request.method == "POST":
+        action = "return" if request.POST.get("action") == "return" else "draft"
+        rubric_scores = {
+            key.removeprefix("rubric_"): value
+            for key, value in request.POST.items()
+            if key.startswith("rubric_") and value != ""
+        }
+        posted = {
+            "rubric_scores": rubric_scores,
+            "points": request.POST.get("points", ""),
+            "comment": request.POST.get("comment", ""),
+        }
+        try:
+            services.review_save(
+                attempt=attempt,
+                by=request.user,
+                rubric_scores=rubric_scores,
+                points=posted["points"],
+                comment=posted["comment"],
+                action=action,
+            )
+        except GradingError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            if action == "return":
+                messages.success(request, f"Returned to {attempt.student.get_username()}.")
+                _, nxt = selectors.queue_neighbours(
+                    access.attempts_for_teacher(request.user), filters, attempt
+                )
+                if nxt is not None and request.POST.get("then") != "stay":
+                    return redirect(_attempt_url(nxt, filters))
+                return redirect(_attempt_url(attempt, filters))
+            messages.success(request, "Draft saved; the student does not see it yet.")
+            return redirect(_attempt_url(attempt, filters))
+    return render(
+        request,
+        "grades/attempt.html",
+        _attempt_context(request, attempt, filters, errors=errors, posted=posted),
+        status=400 if errors else 200,
+    )
+
+
+def _attempt_context(
+    request: HttpRequest,
+    attempt: Attempt,
+    filters: selectors.QueueFilters,
+    *,
+    errors: dict[str, str],
+    posted: dict[str, Any],
+) -> dict[str, Any]:
+    review = selectors.review_of(attempt)
+    criteria = rubric_of(attempt.item.spec)
+    chosen = posted.get("rubric_scores") or (review.rubric_scores if review else {})
+    rubric = [
+        {
+            **c,
+            "steps": [
+                {"value": f"{v:g}", "checked": _is(chosen.get(c["id"]), v)}
+                for v in rubric_steps(c["points"])
+            ],
+            "error": errors.get(f"rubric_scores.{c['id']}", ""),
+        }
+        for c in criteria
+    ]
+    prev, nxt = selectors.queue_neighbours(
+        access.attempts_for_teacher(request.user), filters, attempt
+    )
+    submission = getattr(attempt, "exercise_submission", None) if _has_submission(attempt) else None
+    return {
+        "attempt": attempt,
+        "item": attempt.item,
+        "spec": attempt.item.spec,
+        "review": review,
+        "state": selectors.queue_state(attempt),
+        "rubric": rubric,
+        "rubric_total": sum(c["points"] for c in criteria),
+        "points_value": posted.get(
+            "points", review.points if review and review.points is not None else ""
+        ),
+        "comment_value": posted.get("comment", review.comment if review else ""),
+        "errors": errors,
+        "history": selectors.grade_history(attempt),
+        "prev_url": _attempt_url(prev, filters) if prev else "",
+        "next_url": _attempt_url(nxt, filters) if nxt else "",
+        "queue_url": _queue_url(filters),
+        "filters": filters,
+        "submission": submission,
+        "outputs_template": EXERCISE_OUTPUTS_TEMPLATE
+        if submission is not None and _template_exists(EXERCISE_OUTPUTS_TEMPLATE)
+        else "",
+        "points_now": None
+        if attempt.score is None
+        else round(attempt.score * float(attempt.item.points), 2),
+        "other_attempts": Attempt.objects.filter(student=attempt.student, item=attempt.item)
+        .exclude(pk=attempt.pk)
+        .order_by("number"),
+    }
+
+
+def _is(value: Any, step: float) -> bool:
+    try:
+        return value is not None and abs(float(value) - step) < 1e-9
+    except (TypeError, ValueError):
+        return False
+
+
+def _has_submission(attempt: Attempt) -> bool:
+    from exercises.models import ExerciseSubmission
+
+    try:
+        attempt.exercise_submission  # noqa: B018 - the reverse one-to-one raises when absent
+    except ExerciseSubmission.DoesNotExist:
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def attempt_override(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = access.attempt_for_teacher(request.user, pk)
+    filters = selectors.QueueFilters.from_params(request.GET)
+    try:
+        services.grade_override(
+            attempt=attempt,
+            by=request.user,
+            points=request.POST.get("points", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except GradingError as exc:
+        context = _attempt_context(
+            request,
+            attempt,
+            filters,
+            errors={f"override_{exc.field or 'form'}": exc.message},
+            posted={},
+        )
+        context["override_points"] = request.POST.get("points", "")
+        context["override_reason"] = request.POST.get("reason", "")
+        return render(request, "grades/attempt.html", context, status=400)
+    messages.success(request, "Grade overridden; the student sees the new grade and your reason.")
+    return redirect(_attempt_url(attempt, filters))
+
+
+# --- Gradebook ----------------------------------------------------------------------------------
+
+
+@login_required
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    course = access.course_for_teacher(request.user, slug)
+    book = selectors.gradebook_for(course)
+    rows = []
+    for row in book.rows:
+        cells = iter(row.cells)
+        groups = [
+            (lesson, [(item, next(cells)) for item in items], row.lesson_totals[i])
+            for i, (lesson, items) in enumerate(book.lessons)
+        ]
+        rows.append((row, groups))
+    return render(request, "grades/gradebook.html", {"course": course, "book": book, "rows": rows})
+
+
+@login_required
+def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    course = access.course_for_teacher(request.user, slug)
+    body = selectors.gradebook_csv(selectors.gradebook_for(course))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
+    return response
+
+
+# --- Analytics, declared mistakes, answers ------------------------------------------------------
+
+
+@login_required
+def course_analytics(request: HttpRequest, slug: str) -> HttpResponse:
+    course = access.course_for_teacher(request.user, slug)
+    return render(
+        request,
+        "grades/course_analytics.html",
+        {
+            "course": course,
+            "items": selectors.course_item_stats(course),
+            "misconceptions": selectors.course_misconceptions(course),
+        },
+    )
+
+
+@login_required
+def item_analytics(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    item = access.item_for_teacher(request.user, slug, key)
+    return _render_item(request, item)
+
+
+def _render_item(
+    request: HttpRequest,
+    item: Any,
+    *,
+    errors: dict[str, str] | None = None,
+    posted: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "grades/item_analytics.html",
+        {
+            "course": item.course,
+            "item": item,
+            "stats": selectors.item_analytics(item),
+            "runs": RegradeRun.objects.filter(item=item).select_related("requested_by")[:5],
+            "errors": errors or {},
+            "posted": posted or {},
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def add_mistake(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    item = access.item_for_teacher(request.user, slug, key)
+    posted = {k: request.POST.get(k, "") for k in ("answer", "feedback", "tag")}
+    try:
+        services.item_add_mistake(item=item, by=request.user, **posted)
+    except GradingError as exc:
+        return _render_item(
+            request, item, errors={exc.field or "form": exc.message}, posted=posted, status=400
+        )
+    messages.success(
+        request, f"Declared {posted['answer']!r} as a known mistake with your message."
+    )
+    return redirect("grades:item", slug=slug, key=key)
+
+
+@login_required
+def item_answers(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Every answer to an item (optionally one student's): where overrides start."""
+    item = access.item_for_teacher(request.user, slug, key)
+    qs = (
+        Attempt.objects.filter(item=item).select_related("student").order_by("-submitted_at", "-id")
+    )
+    student = (request.GET.get("student") or "").strip()
+    if student:
+        qs = qs.filter(student__username=student)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    points = float(item.points)
+    rows = [(a, None if a.score is None else round(a.score * points, 2)) for a in page]
+    return render(
+        request,
+        "grades/item_answers.html",
+        {"course": item.course, "item": item, "page": page, "rows": rows, "student": student},
+    )
+
+
+# --- Regrades -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def regrade_start(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    item = access.item_for_teacher(request.user, slug, key)
+    try:
+        run = services.regrade_start(item=item, by=request.user)
+    except GradingError as exc:
+        return _render_item(request, item, errors={"regrade": exc.message}, status=400)
+    return redirect("grades:regrade", pk=run.pk)
+
+
+@login_required
+def regrade_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.regrade_run_for_teacher(request.user, pk)
+    changes = Paginator(
+        run.changes.select_related("attempt", "attempt__student").order_by("id"), 100
+    ).get_page(request.GET.get("page"))
+    points = float(run.item.points)
+    return render(
+        request,
+        "grades/regrade.html",
+        {
+            "run": run,
+            "item": run.item,
+            "course": run.item.course,
+            "changes": changes,
+            "rows": [
+                (
+                    c,
+                    None if c.old_score is None else round(c.old_score * points, 2),
+                    None if c.new_score is None else round(c.new_score * points, 2),
+                )
+                for c in changes
+            ],
+            "stale_key": run.item.revision != run.revision.number,
+        },
+    )
+
+
+@login_required
+@require_POST
+def regrade_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.regrade_run_for_teacher(request.user, pk)
+    try:
+        run = services.regrade_apply(run=run, by=request.user)
+    except GradingError as exc:
+        messages.error(request, exc.message)
+    else:
+        s = run.summary
+        messages.success(
+            request,
+            f"Applied {s.get('applied', 0)} grade changes"
+            + (
+                f"; skipped {s['skipped_stale']} changed since the preview"
+                if s.get("skipped_stale")
+                else ""
+            )
+            + ".",
+        )
+    return redirect("grades:regrade", pk=pk)
+
+
+@login_required
+@require_POST
+def regrade_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.regrade_run_for_teacher(request.user, pk)
+    try:
+        services.regrade_discard(run=run)
+    except GradingError as exc:
+        messages.error(request, exc.message)
+    return redirect("grades:item", slug=run.item.course.slug, key=run.item.key)
+
+
+# --- The student's side -------------------------------------------------------------------------
+
+
+@login_required
+def my_grades(request: HttpRequest) -> HttpResponse:
+    attempts = (
+        Attempt.objects.filter(student=request.user)
+        .select_related("item", "item__course", "item__lesson")
+        .order_by("-submitted_at", "-id")
+    )
+    page = Paginator(attempts, 50).get_page(request.GET.get("page"))
+    return render(request, "grades/my_grades.html", {"page": page})
+
+
+@login_required
+def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = access.attempt_for_student(request.user, pk)
+    return render(
+        request,
+        "grades/feedback.html",
+        {"attempt": attempt, "item": attempt.item, "fb": selectors.feedback_for(attempt)},
+    )
