@@ -24,7 +24,7 @@ def test_it_renders_markdown_to_html():
         ("<script>alert(1)</script>", "alert(1)"),
         ('<img src="x.png" onerror="alert(1)">', "onerror"),
         ('<a href="javascript:alert(1)">click</a>', "javascript:"),
-        ('[click](javascript:alert(1))', "javascript:"),
+        ("[click](javascript:alert(1))", "javascript:"),
         ('<iframe src="https://evil.example"></iframe>', "<iframe"),
         ('<div style="position:fixed">x</div>', "style="),
         ("<style>body{display:none}</style>", "<style"),
