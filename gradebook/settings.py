@@ -244,6 +244,42 @@ TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))
 GENERATION_MAX_WAITING_JOBS = env_int("GENERATION_MAX_WAITING_JOBS", 4)
 GENERATION_BATCH_SIZE = env_int("GENERATION_BATCH_SIZE", 8)
+# "auto": CUDA fp16, else CPU bf16 where the CPU has it, else fp32 (exercises/runners/device.py).
+GENERATION_DEVICE = env_str("GENERATION_DEVICE", "auto")
+GENERATION_DTYPE = env_str("GENERATION_DTYPE", "auto")
+GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
+# A running job writes a heartbeat this often; the sweeper re-queues one whose heartbeat is
+# older than GENERATION_STALE_AFTER_S (its worker died) and republishes queued jobs nobody
+# picked up for GENERATION_REQUEUE_AFTER_S (the publish failed or the broker lost it).
+GENERATION_HEARTBEAT_S = env_float("GENERATION_HEARTBEAT_S", 5.0)
+GENERATION_STALE_AFTER_S = env_float("GENERATION_STALE_AFTER_S", 60.0)
+GENERATION_REQUEUE_AFTER_S = env_float("GENERATION_REQUEUE_AFTER_S", 120.0)
+GENERATION_SWEEP_INTERVAL_S = env_float("GENERATION_SWEEP_INTERVAL_S", 15.0)
+GENERATION_SOFT_TIME_LIMIT_S = env_int("GENERATION_SOFT_TIME_LIMIT_S", 600)
+GENERATION_TIME_LIMIT_S = env_int("GENERATION_TIME_LIMIT_S", 660)
+if not GENERATION_SOFT_TIME_LIMIT_S < GENERATION_TIME_LIMIT_S:
+    raise ImproperlyConfigured("GENERATION_SOFT_TIME_LIMIT_S must be below GENERATION_TIME_LIMIT_S")
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and GENERATION_TIME_LIMIT_S >= int(
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # type: ignore[call-overload]
+):
+    # Otherwise Redis redelivers a job that is still running (celery#5935).
+    raise ImproperlyConfigured(
+        "GENERATION_TIME_LIMIT_S must be below CELERY_VISIBILITY_TIMEOUT"
+    )
+CELERY_TASK_ANNOTATIONS = {
+    "exercises.tasks.run_generation_job": {
+        "soft_time_limit": GENERATION_SOFT_TIME_LIMIT_S,
+        "time_limit": GENERATION_TIME_LIMIT_S,
+    }
+}
+# Where the periodic sweeper runs when a beat process is used (``celery -A gradebook beat``);
+# ``manage.py runall`` runs the same sweep in a loop instead.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-generation-jobs": {
+        "task": "exercises.tasks.sweep_generation_jobs",
+        "schedule": GENERATION_SWEEP_INTERVAL_S,
+    }
+}
 
 LOGGING = {
     "version": 1,
