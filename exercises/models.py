@@ -8,8 +8,16 @@ job's success in one transaction.
 
 from __future__ import annotations
 
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from exercises.runners.base import ImageRequest, TextRequest
 
 
 class ExerciseSubmission(models.Model):
@@ -20,11 +28,26 @@ class ExerciseSubmission(models.Model):
     )
     prompt = models.TextField()
     reflection = models.TextField(blank=True)
-    settings = models.JSONField(default=dict, blank=True, help_text="Validated generation settings.")
+    settings = models.JSONField(
+        default=dict, blank=True, help_text="Validated generation settings."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"exercise submission {self.pk} ({self.attempt})"
+
+    @property
+    def student(self) -> Any:
+        return self.attempt.student
+
+    @property
+    def item(self) -> Any:
+        return self.attempt.item
+
+    @property
+    def is_finished(self) -> bool:
+        """No job is queued or running any more (each succeeded or failed)."""
+        return not any(job.is_waiting for job in self.jobs.all())
 
 
 class JobKind(models.TextChoices):
@@ -85,6 +108,96 @@ class GenerationJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.status})"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in WAITING_STATUSES
+
+    @property
+    def seed(self) -> int:
+        return int(self.settings.get("seed") or 0)
+
+    def request(self) -> TextRequest | ImageRequest:
+        """The runner's input: this job's prompt with its validated settings."""
+        prompt = self.submission.prompt
+        s = self.settings
+        if self.kind == JobKind.TEXT:
+            return TextRequest(
+                prompt=prompt,
+                max_new_tokens=int(s["max_new_tokens"]),
+                temperature=float(s["temperature"]),
+                top_p=float(s["top_p"]),
+                seed=self.seed,
+            )
+        return ImageRequest(
+            prompt=prompt,
+            steps=int(s["steps"]),
+            guidance_scale=float(s["guidance_scale"]),
+            size=int(s["size"]),
+            seed=self.seed,
+        )
+
+    def batch_key(self) -> tuple[Any, ...]:
+        """Jobs with equal keys can run in one batch (text rows each keep their own settings)."""
+        if self.kind == JobKind.TEXT:
+            return (JobKind.TEXT,)
+        return (JobKind.IMAGE, *self.request().batch_key())
+
+    def claim_is_abandoned(self, *, now: Any = None) -> bool:
+        """Whether a ``running`` claim belongs to nobody any more and may be taken over.
+
+        True when the heartbeat is stale, or when the claim names a process on this host that
+        is gone (a SIGKILLed child whose message Celery redelivered at once) or is this very
+        process (which is asking, so it is not running the job).
+        """
+        if self.status != JobStatus.RUNNING:
+            return False
+        now = now or timezone.now()
+        stale_after = timedelta(seconds=settings.GENERATION_STALE_AFTER_S)
+        if self.heartbeat_at is None or self.heartbeat_at < now - stale_after:
+            return True
+        host, _, pid_text = self.worker.rpartition(":")
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return _is_zombie(pid)
+
+    def mark_failed(self, message: str, *, detail: str = "") -> bool:
+        """Fail a job this worker still owns (status and attempt unchanged since the claim)."""
+        updated = GenerationJob.objects.filter(
+            pk=self.pk, status=JobStatus.RUNNING, attempts=self.attempts
+        ).update(
+            status=JobStatus.FAILED,
+            error=message,
+            error_detail=detail[:10000],
+            finished_at=timezone.now(),
+        )
+        if updated:
+            self.status, self.error, self.error_detail = JobStatus.FAILED, message, detail
+        return bool(updated)
+
+    def release(self) -> bool:
+        """Give an owned claim back to the queue (a transient error: another try will follow)."""
+        updated = GenerationJob.objects.filter(
+            pk=self.pk, status=JobStatus.RUNNING, attempts=self.attempts
+        ).update(status=JobStatus.QUEUED, worker="", heartbeat_at=None)
+        return bool(updated)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class GenerationOutput(models.Model):
