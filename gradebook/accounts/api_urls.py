@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Account API routes (under /api/)."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from gradebook.accounts import api
+
+urlpatterns = [
+    path("me/", api.Me.as_view(), name="api-me"),
+    path("join/", api.Join.as_view(), name="api-join"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+]

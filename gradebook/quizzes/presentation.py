@@ -1,0 +1,190 @@
+"""What a student may see of an item: an allow-list over the spec, never the key.
+
+Every student payload (lesson page, API) is built here, so "no answer, tolerance, mistakes,
+rubric, model_answer in front of a student" is enforced in one place, by naming what may go
+out rather than what must not. Placeholders (``{n}``) are filled with the student's own
+variant and choices are shuffled with the student's own seed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import graders
+from gradebook.courses.models import Item
+
+#: Keys copied as-is from an exercise spec: bounds the student's form needs, nothing graded.
+_EXERCISE_KEYS = ("models", "reflection", "prompt", "settings")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill_placeholders(text: str, params: dict[str, Any]) -> str:
+    """Replace ``{name}`` with the student's value; unknown names are left as written."""
+    if not params or not text:
+        return text or ""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in params:
+            return match.group(0)
+        v = params[name]
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def _choices(spec: dict[str, Any], seed: int, params: dict[str, Any]) -> list[dict[str, str]]:
+    choices = [
+        {"id": str(c.get("id", "")), "text": fill_placeholders(str(c.get("text", "")), params)}
+        for c in spec.get("choices", []) or []
+        if isinstance(c, dict)
+    ]
+    if spec.get("shuffle", True):
+        random.Random(seed).shuffle(choices)
+    return choices
+
+
+def _input(
+    spec: dict[str, Any], seed: int, params: dict[str, Any], grader_help: str = ""
+) -> dict[str, Any]:
+    """The input a (part of an) item needs: box kind, unit box, choices, length bounds."""
+    kind = spec.get("type", "")
+    out: dict[str, Any] = {"type": kind}
+    if kind == "numeric":
+        if spec.get("unit"):
+            out["unit"] = str(spec["unit"])
+            out["unit_required"] = bool(spec.get("unit_required", True))
+    elif kind == "symbolic":
+        out["variables"] = [str(v) for v in spec.get("variables", []) or []]
+    elif kind == "multiple_choice":
+        out["multiple"] = bool(spec.get("multiple", False))
+        out["choices"] = _choices(spec, seed, params)
+    elif kind == "free_text":
+        for key in ("min_chars", "max_chars"):
+            if spec.get(key) is not None:
+                out[key] = spec[key]
+    helps = [fill_placeholders(str(spec["help"]), params)] if spec.get("help") else []
+    if grader_help:
+        helps.append(grader_help)
+    if helps:
+        out["help"] = " ".join(helps)
+    return out
+
+
+_SINGLE_BOX = frozenset({"numeric", "symbolic", "multiple_choice"})
+
+
+def _grader_help(spec: dict[str, Any], part: Any = None) -> str:
+    """The grader's own line for an answer box (tolerance rule, unit, form); never the key."""
+    try:
+        return graders.input_help(spec, part=str(part) if part is not None else None)
+    except (graders.InvalidSpec, ValueError):
+        return ""
+
+
+def student_item(item: Item, *, params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The student's view of ``item``: question, inputs, limits; no key or grading rules."""
+    spec = item.spec or {}
+    view: dict[str, Any] = {
+        "id": item.pk,
+        "key": item.key,
+        "lesson": item.lesson_id,
+        "title": item.title,
+        "text": graders.render_text({"text": item.text or spec.get("text", "")}, params),
+        "points": float(item.points),
+        "max_attempts": item.max_attempts,
+        "retry_penalty": item.retry_penalty,
+        "params": dict(params),
+        "reviewed": item.is_reviewed,
+        **_input(
+            {**spec, "type": item.type},
+            seed,
+            params,
+            _grader_help(spec) if item.type in _SINGLE_BOX else "",
+        ),
+    }
+    if item.type == "multipart":
+        view["parts"] = [
+            {
+                "id": str(part.get("id", "")),
+                "label": fill_placeholders(str(part.get("label", "")), params),
+                "weight": part.get("weight", 1),
+                **_input(part, seed + index, params, _grader_help(spec, part.get("id"))),
+            }
+            for index, part in enumerate(spec.get("parts", []) or [])
+            if isinstance(part, dict)
+        ]
+    if item.type == "exercise":
+        for key in _EXERCISE_KEYS:
+            if key in spec:
+                view[key] = spec[key]
+        if spec.get("parts"):
+            view["parts"] = [
+                {
+                    "id": str(p.get("id", "")),
+                    "label": str(p.get("label", "")),
+                    **_input(p, seed, params, _grader_help(spec, p.get("id"))),
+                }
+                for p in spec["parts"]
+                if isinstance(p, dict)
+            ]
+    return view
+
+
+def attempt_feedback(attempt: Any, *, item_done: bool) -> dict[str, Any]:
+    """What a student sees of one of their attempts: the verdict, feedback, their reading.
+
+    The grader's stored result is trimmed to student-safe fields; the item's ``explanation``
+    (which usually states the answer) is shown only once the item is done (correct, or out
+    of attempts).
+    """
+    result = attempt.result or {}
+    interp = result.get("interpretation") or {}
+    parts = [
+        {
+            "id": p.get("id"),
+            "outcome": p.get("outcome"),
+            "score": p.get("score"),
+            "correct": p.get("correct", False),
+            "feedback": p.get("feedback", ""),
+            "interpretation": _safe_interp(p.get("interpretation")),
+            "hints": list(p.get("hints", [])),
+        }
+        for p in result.get("parts", []) or []
+    ]
+    data: dict[str, Any] = {
+        "id": attempt.pk,
+        "item": attempt.item_id,
+        "number": attempt.number,
+        "status": attempt.status,
+        "outcome": result.get("outcome", ""),
+        "score": attempt.score,
+        "auto_score": attempt.auto_score,
+        "correct": attempt.correct,
+        "feedback": attempt.feedback,
+        "interpretation": _safe_interp(interp) if interp else None,
+        "parts": parts,
+        "hints": list(result.get("hints", [])),
+        "params": attempt.params,
+        "response": attempt.response,
+        "submitted_at": attempt.submitted_at,
+        "explanation": None,
+    }
+    if item_done:
+        explanation = (attempt.item.spec or {}).get("explanation")
+        if explanation:
+            data["explanation"] = fill_placeholders(str(explanation), attempt.params or {})
+    return data
+
+
+def _safe_interp(interp: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not interp:
+        return None
+    return {
+        k: interp.get(k)
+        for k in ("ok", "canonical", "latex", "mathml", "message", "position", "unit")
+    }

@@ -1,0 +1,317 @@
+"""Answering an item: the one write path every answer goes through (quizzes, API, exercises).
+
+``submit_answer`` grades first (outside any lock: grading is CPU work with its own time
+budget), then stores the attempt and the progress it earns in one transaction.
+
+Decisions written down here because other apps rely on them:
+
+- An answer the grader cannot read (outcome ``invalid``: empty, malformed, too long, wrong
+  unit dimension...) is **not stored and does not count as a try**. ``submit_answer`` raises
+  ``InvalidAnswer`` carrying the grader's message (and the position of the bad character when
+  the grader gives one); the API answers 400 with that message, the lesson page shows it.
+- ``undecided`` (the grader's time budget was spent) is stored with status ``undecided`` and
+  no score; it counts as a try (the student did submit) but is never reported as wrong.
+- Free text and exercises are stored as ``pending_review`` with no score until a teacher
+  returns them.
+- A retry penalty ``p`` multiplies the grader's score by ``(1 - p) ** (number - 1)``.
+- The same idempotency key from the same student returns the first attempt, unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+import graders
+from gradebook.courses.models import Item, ItemRevision
+from gradebook.quizzes.models import Attempt, AttemptStatus
+
+log = logging.getLogger(__name__)
+
+#: How many times a submit re-reads the next attempt number after losing a race for it.
+_NUMBER_RETRIES = 5
+MAX_IDEMPOTENCY_KEY = 100
+
+
+class SubmitError(Exception):
+    """A submission that was refused; nothing was stored. ``field`` names the bad input."""
+
+    code = "invalid"
+    field: str | None = "response"
+
+    def __init__(self, message: str, *, field: str | None = "response") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidAnswer(SubmitError):
+    """The grader could not read the answer; carries its ``Result`` (as a dict) for the UI."""
+
+    code = "invalid_answer"
+
+    def __init__(self, message: str, *, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message, field="response")
+        self.result = result or {}
+
+
+class AttemptLimitReached(SubmitError):
+    code = "attempt_limit"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You have used all {limit} attempts at this item.", field=None)
+        self.limit = limit
+
+
+class IdempotencyKeyReused(SubmitError):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This idempotency key was already used for a different item.",
+            field="idempotency_key",
+        )
+
+
+def variant_seed(student: Any, item: Item) -> int:
+    """A stable seed per (student, item): the same student always sees the same variant.
+
+    Built from the course slug and item key (not database ids) so that re-importing a bank
+    keeps every student's variant.
+    """
+    raw = f"{student.pk}:{item.course.slug}:{item.key}".encode()
+    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+
+
+def variant_params(student: Any, item: Item) -> dict[str, Any]:
+    """The parameter values of this student's variant of ``item`` ({} when it has none)."""
+    if not item.spec.get("params"):
+        return {}
+    return graders.variant(item.spec, variant_seed(student, item))
+
+
+def attempts_used(student: Any, item: Item) -> int:
+    return Attempt.objects.filter(student=student, item=item).count()
+
+
+def retry_factor(penalty: float, number: int) -> float:
+    """What remains of full credit on try ``number`` (1-based) with penalty ``p`` per retry."""
+    return (1.0 - penalty) ** max(number - 1, 0)
+
+
+@dataclass(frozen=True)
+class _Graded:
+    status: str
+    auto_score: float | None
+    correct: bool
+    feedback: str
+    result: dict[str, Any]
+    interpreted_as: str
+    misconception: str
+    grader_version: str
+
+
+def _interpreted_as(result: Any) -> str:
+    """The canonical reading of the answer; for multipart items, ``part: reading`` pairs."""
+    interp = getattr(result, "interpretation", None)
+    if interp is not None and interp.ok:
+        return str(interp.canonical)
+    parts = [
+        f"{p.id}: {p.interpretation.canonical}"
+        for p in getattr(result, "parts", [])
+        if p.interpretation is not None and p.interpretation.ok
+    ]
+    return "; ".join(parts)
+
+
+class BrokenItem(SubmitError):
+    code = "broken_item"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This item cannot be graded right now (its spec is invalid); your answer was not "
+            "recorded. Please tell your teacher.",
+            field=None,
+        )
+
+
+def _grade(item: Item, response: Any, params: dict[str, Any]) -> _Graded:
+    try:
+        result = graders.grade(item.spec, response, params=params)
+    except (graders.InvalidSpec, ValueError):
+        # Imports validate specs, so this is an operator's problem, not the student's: log it
+        # loudly and refuse the answer without storing it.
+        log.exception("item %s has a spec the grader refuses", item.pk)
+        raise BrokenItem() from None
+    data = result.to_dict()
+    outcome = result.outcome
+    feedback = result.feedback or ""
+    if outcome == "invalid":
+        raise InvalidAnswer(feedback or "This answer could not be read.", result=data)
+    if outcome == "needs_review" or item.is_reviewed:
+        status, score, correct = AttemptStatus.PENDING_REVIEW, None, False
+    elif outcome == "undecided":
+        status, score, correct = AttemptStatus.UNDECIDED, None, False
+    else:
+        score = float(result.score) if result.score is not None else 0.0
+        status, correct = AttemptStatus.GRADED, outcome == "correct"
+    misconception = result.misconception or next(
+        (p.misconception for p in result.parts if p.misconception), ""
+    )
+    return _Graded(
+        status=status,
+        auto_score=score,
+        correct=correct,
+        feedback=feedback,
+        result=data,
+        interpreted_as=_interpreted_as(result)[:500],
+        misconception=(misconception or "")[:100],
+        grader_version=(result.grader_version or graders.GRADER_VERSION)[:40],
+    )
+
+
+def _existing_for_key(student: Any, item: Item, key: str) -> Attempt | None:
+    attempt = Attempt.objects.filter(student=student, idempotency_key=key).first()
+    if attempt is not None and attempt.item_id != item.pk:
+        raise IdempotencyKeyReused()
+    return attempt
+
+
+def _next_number(student: Any, item: Item) -> int:
+    latest = Attempt.objects.filter(student=student, item=item).aggregate(m=Max("number"))["m"]
+    return (latest or 0) + 1
+
+
+def _lock_student(student: Any) -> None:
+    type(student).objects.select_for_update().filter(pk=student.pk).values_list("pk").first()
+
+
+def submit_answer(
+    *,
+    student: Any,
+    item: Item,
+    response: Any,
+    idempotency_key: str | None = None,
+) -> Attempt:
+    """Grade ``response`` to ``item`` for ``student``, store the attempt, award progress.
+
+    Access is the caller's job (``access.item_for_student``). Raises ``SubmitError``
+    subclasses for refusals (nothing stored). Safe to call inside the caller's own
+    transaction: the writes use a savepoint, so a lost race on the attempt number or the
+    idempotency key is retried without breaking the outer transaction.
+
+    >>> attempt = submit_answer(student=alice, item=item, response="-ln(0.3)")
+    >>> attempt.correct, attempt.number
+    (True, 1)
+    """
+    from gradebook.progress.services import on_attempt_scored
+
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise SubmitError(
+                f"The idempotency key is {len(key)} characters long; at most "
+                f"{MAX_IDEMPOTENCY_KEY} are allowed.",
+                field="idempotency_key",
+            )
+        existing = _existing_for_key(student, item, key)
+        if existing is not None:
+            existing.replayed = True
+            return existing
+
+    if item.max_attempts and attempts_used(student, item) >= item.max_attempts:
+        raise AttemptLimitReached(item.max_attempts)
+
+    params = variant_params(student, item)
+    graded = _grade(item, response, params)
+    revision_id = (
+        ItemRevision.objects.filter(item=item, number=item.revision)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if revision_id is None:
+        # An item always has its current revision (Item.set_spec); one created by hand may not.
+        revision_id = ItemRevision.objects.create(
+            item=item, number=item.revision, spec=item.spec
+        ).pk
+
+    for _ in range(_NUMBER_RETRIES):
+        try:
+            with transaction.atomic():
+                # One writer per student at a time (a row lock on PostgreSQL, held until the
+                # outermost transaction commits): the next number, the attempt limit and the
+                # progress totals are read and written without a race. SQLite has no row
+                # locks; there the unique constraint and this retry loop do the same job.
+                _lock_student(student)
+                if key is not None:
+                    existing = _existing_for_key(student, item, key)
+                    if existing is not None:
+                        existing.replayed = True
+                        return existing
+                number = _next_number(student, item)
+                if item.max_attempts and number > item.max_attempts:
+                    raise AttemptLimitReached(item.max_attempts)
+                score = graded.auto_score
+                if score is not None and item.retry_penalty:
+                    score = score * retry_factor(item.retry_penalty, number)
+                attempt = Attempt.objects.create(
+                    student=student,
+                    item=item,
+                    revision_id=revision_id,
+                    number=number,
+                    idempotency_key=key,
+                    response=response,
+                    params=params,
+                    status=graded.status,
+                    auto_score=graded.auto_score,
+                    score=score,
+                    correct=graded.correct,
+                    feedback=graded.feedback,
+                    result=graded.result,
+                    grader_version=graded.grader_version,
+                    interpreted_as=graded.interpreted_as,
+                    misconception=graded.misconception,
+                )
+                attempt.awards = on_attempt_scored(attempt)
+                attempt.replayed = False
+                return attempt
+        except IntegrityError:
+            # Either a concurrent submit took this number (try the next one) or a concurrent
+            # double submit with the same key won (return its attempt).
+            if key is not None:
+                existing = _existing_for_key(student, item, key)
+                if existing is not None:
+                    existing.replayed = True
+                    return existing
+    raise SubmitError("Too many answers at once for this item; please submit again.", field=None)
+
+
+def interpret_answer(
+    *, student: Any, item: Item, text: str, part: str | None = None
+) -> dict[str, Any]:
+    """What the grader reads ``text`` as, for the live preview: nothing is stored.
+
+    Returns the ``Interpretation`` as a dict whose ``mathml`` went through the same sanitiser
+    as lesson text, so the page may insert it as HTML.
+    """
+    from gradebook.courses.rendering import render_math
+
+    if part and not any(
+        isinstance(p, dict) and str(p.get("id")) == part for p in item.spec.get("parts", []) or []
+    ):
+        raise SubmitError(f"This item has no part “{part}”.", field="part")
+    try:
+        interp = graders.interpret(
+            item.spec, text, part=part or None, params=variant_params(student, item)
+        )
+    except (graders.InvalidSpec, ValueError):
+        log.exception("item %s has a spec the grader refuses", item.pk)
+        raise BrokenItem() from None
+    data = interp.to_dict()
+    data["mathml"] = str(render_math(interp.latex)) if interp.ok and interp.latex else ""
+    return data

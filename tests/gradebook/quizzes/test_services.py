@@ -1,0 +1,177 @@
+"""submit_answer: the one write path for answers, graded by the real graders library."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from gradebook.progress.models import XPAward
+from gradebook.quizzes import services
+from gradebook.quizzes.models import Attempt, AttemptStatus
+from tests.gradebook.quizzes.factories import item
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(student, it, response, **kw):
+    return services.submit_answer(student=student, item=it, response=response, **kw)
+
+
+@pytest.mark.embedded
+def test_a_correct_answer_is_stored_graded_with_its_reading(course, enrolled):
+    it = item(course, "ce-loss")
+    attempt = submit(enrolled, it, "-ln(0.3)")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.correct, attempt.score, attempt.number) == (
+        AttemptStatus.GRADED,
+        True,
+        1.0,
+        1,
+    )
+    assert attempt.revision == it.current_revision()
+    assert attempt.result["outcome"] == "correct"
+    assert attempt.interpreted_as
+    assert attempt.grader_version
+    assert XPAward.objects.get(student=enrolled, item=it).xp > 0
+
+
+def test_the_awards_come_back_on_the_attempt(course, enrolled):
+    attempt = submit(enrolled, item(course, "ce-loss"), "-ln(0.3)")
+    assert {a.kind for a in attempt.awards} >= {"xp", "achievement"}
+
+
+def test_a_known_mistake_gets_its_feedback_and_tag(course, enrolled):
+    attempt = submit(enrolled, item(course, "ce-loss"), "-log10(0.3)")
+    assert attempt.correct is False
+    assert attempt.misconception == "log-base"
+    assert "natural log" in attempt.feedback
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("bad", ["", "   ", "1,204", "((", "9**9**9**9**9", "__import__('os')"])
+def test_an_unreadable_answer_is_refused_and_not_counted(course, enrolled, bad):
+    it = item(course, "ce-loss")
+    with pytest.raises(services.InvalidAnswer) as info:
+        submit(enrolled, it, bad)
+    assert info.value.message
+    assert info.value.field == "response"
+    assert Attempt.objects.filter(student=enrolled).count() == 0
+
+
+def test_an_oversized_answer_gets_the_graders_message(course, enrolled):
+    with pytest.raises(services.InvalidAnswer) as info:
+        submit(enrolled, item(course, "ce-loss"), "1" * 50_000)
+    assert info.value.message
+    assert not Attempt.objects.exists()
+
+
+def test_a_response_of_the_wrong_shape_is_refused(course, enrolled):
+    with pytest.raises(services.InvalidAnswer):
+        submit(enrolled, item(course, "ce-loss"), {"nested": ["dict"]})
+
+
+def test_tries_are_numbered_per_student_and_item(course, enrolled, bob):
+    course.enroll(bob)
+    it = item(course, "ce-loss")
+    assert [submit(enrolled, it, a).number for a in ("1", "2", "-ln(0.3)")] == [1, 2, 3]
+    assert submit(bob, it, "1").number == 1
+
+
+def test_the_attempt_limit_refuses_a_third_try(course, enrolled):
+    it = item(course, "limited")
+    submit(enrolled, it, "5")
+    submit(enrolled, it, "6")
+    with pytest.raises(services.AttemptLimitReached):
+        submit(enrolled, it, "4")
+    assert Attempt.objects.filter(item=it).count() == 2
+
+
+def test_the_retry_penalty_lowers_a_later_correct_answer(course, enrolled):
+    it = item(course, "limited")  # retry_penalty 0.5
+    submit(enrolled, it, "5")
+    attempt = submit(enrolled, it, "4")
+    assert attempt.correct and attempt.auto_score == 1.0 and attempt.score == 0.5
+
+
+def test_the_same_idempotency_key_records_one_attempt(course, enrolled):
+    it = item(course, "ce-loss")
+    first = submit(enrolled, it, "2", idempotency_key="k-1")
+    again = submit(enrolled, it, "-ln(0.3)", idempotency_key="k-1")
+    assert again.pk == first.pk and again.replayed and not again.correct
+    assert Attempt.objects.count() == 1
+
+
+def test_a_key_reused_for_another_item_is_refused(course, enrolled):
+    submit(enrolled, item(course, "ce-loss"), "2", idempotency_key="k-1")
+    with pytest.raises(services.IdempotencyKeyReused):
+        submit(enrolled, item(course, "limited"), "4", idempotency_key="k-1")
+
+
+def test_an_overlong_idempotency_key_is_refused(course, enrolled):
+    with pytest.raises(services.SubmitError) as info:
+        submit(enrolled, item(course, "ce-loss"), "2", idempotency_key="k" * 101)
+    assert info.value.field == "idempotency_key"
+
+
+def test_free_text_waits_for_review(course, enrolled):
+    attempt = submit(enrolled, item(course, "explain"), "Diffusion denoises; LLMs predict tokens.")
+    assert attempt.status == AttemptStatus.PENDING_REVIEW
+    assert attempt.score is None and attempt.correct is False
+
+
+def test_a_parameterised_item_is_graded_against_the_students_variant(course, enrolled):
+    it = item(course, "images-time")
+    params = services.variant_params(enrolled, it)
+    assert 2 <= params["n"] <= 12
+    assert services.variant_params(enrolled, it) == params  # stable per student
+    attempt = submit(enrolled, it, f"{params['n'] * 4} s")
+    assert attempt.correct and attempt.params == params
+
+
+def test_a_unit_answer_in_another_unit_is_converted(course, enrolled):
+    it = item(course, "images-time")
+    n = services.variant_params(enrolled, it)["n"]
+    assert submit(enrolled, it, f"{n * 4000} ms").correct
+
+
+def test_multiple_choice_and_multipart(course, enrolled):
+    assert submit(enrolled, item(course, "which-model"), "llm").correct
+    wrong = submit(enrolled, item(course, "which-model"), "diffusion")
+    assert not wrong.correct and "canvas" in (wrong.feedback + str(wrong.result))
+    parts = submit(enrolled, item(course, "steps"), {"per_image": "4", "twelve": "48"})
+    assert parts.correct
+
+
+def test_it_can_run_inside_the_callers_transaction(course, enrolled):
+    it = item(course, "ce-loss")
+    with transaction.atomic():
+        first = submit(enrolled, it, "2", idempotency_key="outer")
+        again = submit(enrolled, it, "2", idempotency_key="outer")
+        assert first.pk == again.pk
+    assert Attempt.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent writers")
+def test_concurrent_submits_never_share_an_attempt_number(course, enrolled):
+    it = item(course, "ce-loss")
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            submit(enrolled, it, str(i))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = sorted(Attempt.objects.filter(item=it).values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5, 6]
