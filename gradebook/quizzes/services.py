@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -188,7 +189,8 @@ def _next_number(student: Any, item: Item) -> int:
 
 
 def _lock_student(student: Any) -> None:
-    type(student).objects.select_for_update().filter(pk=student.pk).values_list("pk").first()
+    # get_user_model(), not type(student): views pass request.user, a lazy wrapper.
+    get_user_model().objects.select_for_update().filter(pk=student.pk).values_list("pk").first()
 
 
 def submit_answer(
