@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from gradebook.progress import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Student pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from gradebook.quizzes import views
+
+urlpatterns = [
+    path("learn/attempts/", views.attempt_history, name="attempts"),
+    path("learn/items/<int:item_id>/submit/", views.submit, name="item-submit"),
+    path("learn/<slug:slug>/", views.course_page, name="course"),
+    path("learn/<slug:slug>/<slug:lesson_slug>/", views.lesson_page, name="lesson"),
+]

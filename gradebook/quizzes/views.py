@@ -1,0 +1,79 @@
+"""Student pages: course, lesson (with its items), the no-JS submit fallback, attempt history.
+
+The lesson page's script submits through the API; the plain form posts here and comes back
+to the lesson (post/redirect/get) with the verdict shown under the item, so the page works
+without JavaScript too.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from gradebook.progress.services import progress_for
+from gradebook.quizzes import access, services
+from gradebook.quizzes.forms import response_from_post
+from gradebook.quizzes.views_common import lesson_items_payload
+
+
+@login_required
+def course_page(request: HttpRequest, slug: str) -> HttpResponse:
+    course = access.course_for_student(request.user, slug)
+    progress = progress_for(request.user, course)
+    lessons = [(lesson, progress.lessons.get(lesson.pk)) for lesson in course.active_lessons()]
+    return render(
+        request, "quizzes/course.html", {"course": course, "progress": progress, "lessons": lessons}
+    )
+
+
+@login_required
+def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = access.lesson_for_student(request.user, slug, lesson_slug)
+    course = lesson.course
+    progress = progress_for(request.user, course)
+    lessons = list(course.active_lessons())
+    index = next(i for i, other in enumerate(lessons) if other.pk == lesson.pk)
+    return render(
+        request,
+        "quizzes/lesson.html",
+        {
+            "course": course,
+            "lesson": lesson,
+            "lesson_number": index + 1,
+            "lesson_count": len(lessons),
+            "previous": lessons[index - 1] if index > 0 else None,
+            "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+            "items": lesson_items_payload(request.user, lesson),
+            "progress": progress,
+            "lesson_progress": progress.lessons.get(lesson.pk),
+        },
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = access.item_for_student(request.user, item_id)
+    try:
+        services.submit_answer(
+            student=request.user,
+            item=item,
+            response=response_from_post(item, request.POST),
+            idempotency_key=request.POST.get("idempotency_key") or None,
+        )
+    except services.SubmitError as error:
+        messages.error(request, error.message, extra_tags=f"item-{item.pk}")
+    url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
+    return redirect(f"{url}#item-{item.pk}")
+
+
+@login_required
+def attempt_history(request: HttpRequest) -> HttpResponse:
+    attempts = access.attempts_for_user(request.user).select_related("item", "item__course")
+    page = Paginator(attempts, 50).get_page(request.GET.get("page"))
+    return render(request, "quizzes/attempts.html", {"page": page})

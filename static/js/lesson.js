@@ -1,0 +1,219 @@
+/* Lesson page: live "interpreted as" preview and instant grading through the student API.
+ *
+ * Plain JS, no framework and no CDN. Every form still works without this script (it posts to
+ * the server and comes back to the lesson); with it, answers are checked in place.
+ */
+(function () {
+  "use strict";
+
+  var T = JSON.parse(document.getElementById("i18n-strings").textContent);
+  var DEBOUNCE_MS = 250;
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function postJSON(url, body, form, headers) {
+    var h = { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), "Accept": "application/json" };
+    Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: h, body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) { return { status: r.status, data: data }; });
+      });
+  }
+
+  // MathML from the API is sanitised server-side (nh3 allow-list) before it is sent.
+  function setMath(node, mathml) { node.innerHTML = mathml; }
+
+  /* --- "interpreted as" preview ------------------------------------------------------------- */
+
+  function unitBoxFor(box) {
+    var row = box.closest(".answer-row");
+    return row ? row.querySelector(".unit-box") : null;
+  }
+
+  function typedValue(box) {
+    var unit = unitBoxFor(box);
+    var value = box.value.trim();
+    if (unit && unit.value.trim()) value = (value + " " + unit.value.trim()).trim();
+    return value;
+  }
+
+  function setupPreview(article, box) {
+    var output = box.closest(".answer-row").parentNode.querySelector("output.interp");
+    var timer = null, seq = 0;
+    function run() {
+      var text = typedValue(box);
+      var mine = ++seq;
+      if (!text) { output.textContent = ""; output.className = "interp"; return; }
+      var body = { text: text };
+      if (box.dataset.part) body.part = box.dataset.part;
+      postJSON(article.dataset.interpretUrl, body, article.querySelector("form")).then(function (res) {
+        if (mine !== seq) return; // a newer keystroke already asked
+        output.textContent = "";
+        if (res.status === 200 && res.data.ok) {
+          output.className = "interp ok";
+          output.appendChild(el("span", { "class": "label" }, T.interpreted_as + " "));
+          var math = el("span", { "class": "math" });
+          setMath(math, res.data.mathml || "");
+          if (!res.data.mathml) math.textContent = res.data.canonical;
+          output.appendChild(math);
+        } else if (res.status === 200) {
+          output.className = "interp bad";
+          output.textContent = res.data.message;
+        } else if (res.data && res.data.error) {
+          output.className = "interp bad";
+          output.textContent = res.data.error.message;
+        }
+      }).catch(function () { /* the preview is a convenience: stay quiet */ });
+    }
+    function schedule() { clearTimeout(timer); timer = setTimeout(run, DEBOUNCE_MS); }
+    box.addEventListener("input", schedule);
+    var unit = unitBoxFor(box);
+    if (unit) unit.addEventListener("input", schedule);
+  }
+
+  /* --- submit --------------------------------------------------------------------------------- */
+
+  function readInput(scope, type) {
+    if (type === "multiple_choice") {
+      var checked = Array.prototype.map.call(scope.querySelectorAll("input:checked"), function (i) { return i.value; });
+      var multiple = scope.querySelector("input[type=checkbox]") !== null;
+      return multiple ? checked : (checked[0] || "");
+    }
+    if (type === "free_text") return scope.querySelector("textarea").value;
+    var box = scope.querySelector(".answer-box");
+    return box ? typedValue(box) : "";
+  }
+
+  function readResponse(article) {
+    var type = article.dataset.type;
+    if (type === "multipart") {
+      var out = {};
+      article.querySelectorAll("fieldset.part").forEach(function (fs) { out[fs.dataset.part] = readInput(fs, fs.dataset.type); });
+      return out;
+    }
+    return readInput(article.querySelector("form"), type);
+  }
+
+  function verdictText(a) {
+    if (a.status === "pending_review") return T.pending_review;
+    if (a.status === "undecided") return T.undecided;
+    return T[a.outcome] || a.outcome;
+  }
+
+  function verdictClass(a) {
+    if (a.status === "pending_review") return "pending";
+    if (a.status === "undecided") return "undecided";
+    if (a.correct) return "correct";
+    return a.outcome === "partially_correct" ? "partial" : "incorrect";
+  }
+
+  function renderResult(article, a) {
+    var box = article.querySelector(".result");
+    box.textContent = "";
+    var wrap = el("div", { "class": "verdict verdict-" + verdictClass(a) });
+    var title = el("p", { "class": "verdict-title" });
+    title.appendChild(el("strong", {}, verdictText(a)));
+    if (a.score !== null && a.score !== undefined) title.appendChild(el("span", { "class": "small" }, " · " + T.score + " " + Number(a.score).toFixed(2)));
+    title.appendChild(el("span", { "class": "small" }, " · " + T["try"] + " " + a.number));
+    wrap.appendChild(title);
+    if (a.interpretation && a.interpretation.ok) {
+      var p = el("p", { "class": "small" }, T.interpreted_as + " ");
+      var m = el("span", { "class": "math" }); setMath(m, a.interpretation.mathml || ""); p.appendChild(m);
+      wrap.appendChild(p);
+    }
+    if (a.feedback) wrap.appendChild(el("p", { "class": "feedback" }, a.feedback));
+    if (a.parts && a.parts.length) {
+      var ul = el("ul", { "class": "part-results" });
+      a.parts.forEach(function (part) {
+        var li = el("li", { "class": part.correct ? "ok" : "no" });
+        li.appendChild(el("strong", {}, part.id));
+        li.appendChild(document.createTextNode(": " + (T[part.outcome] || part.outcome) + (part.feedback ? " — " + part.feedback : "")));
+        ul.appendChild(li);
+      });
+      wrap.appendChild(ul);
+    }
+    if (a.hints && a.hints.length && !a.correct) {
+      var hint = el("p", { "class": "hint" });
+      hint.appendChild(el("strong", {}, T.hint + ": "));
+      hint.appendChild(document.createTextNode(a.hints[0]));
+      wrap.appendChild(hint);
+    }
+    if (a.explanation) {
+      var d = el("details", { open: "" });
+      d.appendChild(el("summary", {}, T.explanation));
+      d.appendChild(el("p", {}, a.explanation));
+      wrap.appendChild(d);
+    }
+    (a.awards || []).forEach(function (award) {
+      var text = award.kind === "xp" ? (award.amount > 0 ? "+" : "") + award.amount + " XP" : (award.icon ? award.icon + " " : "") + award.title;
+      wrap.appendChild(el("p", { "class": "award award-" + award.kind }, text));
+    });
+    box.appendChild(wrap);
+  }
+
+  function applyState(article, a) {
+    var state = a.state || {};
+    var left = article.querySelector(".attempts-left");
+    if (left && state.attempts_left !== null && state.attempts_left !== undefined) left.textContent = state.attempts_left;
+    article.classList.toggle("is-correct", !!state.correct);
+    var button = article.querySelector("form button[type=submit]");
+    if (button && state.attempts_left === 0 && !state.correct) button.disabled = true;
+    var gained = (a.awards || []).filter(function (w) { return w.kind === "xp"; }).reduce(function (s, w) { return s + w.amount; }, 0);
+    if (gained) {
+      document.querySelectorAll("[data-xp-total]").forEach(function (node) {
+        node.textContent = String(Number(node.textContent) + gained);
+      });
+    }
+  }
+
+  function setupSubmit(article) {
+    var form = article.querySelector("form.answer");
+    if (!form) return;
+    var error = form.querySelector(".form-error");
+    var keyInput = form.querySelector("input[name=idempotency_key]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      error.hidden = true;
+      var key = keyInput.value;
+      postJSON(article.dataset.submitUrl, { response: readResponse(article) }, form, { "Idempotency-Key": key })
+        .then(function (res) {
+          if (res.status === 200 || res.status === 201) {
+            keyInput.value = newKey();
+            renderResult(article, res.data);
+            applyState(article, res.data);
+          } else {
+            error.textContent = (res.data && res.data.error && res.data.error.message) || ("HTTP " + res.status);
+            error.hidden = false;
+            if (res.status !== 400) keyInput.value = newKey();
+          }
+        })
+        .catch(function () { error.textContent = T.network_error; error.hidden = false; })
+        .then(function () {
+          var state = article.classList.contains("is-correct");
+          if (!(article.querySelector(".attempts-left") && article.querySelector(".attempts-left").textContent === "0" && !state)) button.disabled = false;
+        });
+    });
+  }
+
+  document.querySelectorAll("article.item").forEach(function (article) {
+    article.querySelectorAll("[data-interpret]").forEach(function (box) { setupPreview(article, box); });
+    setupSubmit(article);
+  });
+})();
