@@ -181,7 +181,9 @@ def evaluate(node: Node, env: Mapping[str, float] | None = None) -> float:
         raise EvalError(_overflow_message(exc)) from None
     except ZeroDivisionError:
         raise EvalError("division by zero") from None
-    if isinstance(v, complex) or v != v or v in (math.inf, -math.inf):
+    if v in (math.inf, -math.inf):
+        raise EvalError("the value is too large to evaluate")
+    if isinstance(v, complex) or v != v:
         raise EvalError("the value is not a finite real number")
     return v
 

@@ -42,7 +42,7 @@ class NeedsSympy(Exception):
     """The fast path cannot decide; rerun with sympy in the grader pool."""
 
 
-_PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?\s*\Z")
+_PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,2})?\s*\Z")
 _TEXT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 N_POINTS = 8
 

@@ -81,6 +81,12 @@ _CHAR_MAP = {
     "\u2007": " ",
     "\u3000": " ",
     "$": "",
+    # zero-width characters pasted from documents
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
 }
 _SUPERSCRIPTS = {
     "\u2070": "0",
