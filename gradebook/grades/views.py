@@ -397,6 +397,7 @@ def regrade_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for c in changes
             ],
             "stale_key": run.item.revision != run.revision.number,
+            "kept_unread": run.summary.get("undecided", 0) + run.summary.get("unreadable", 0),
         },
     )
 

@@ -182,3 +182,9 @@ def tara_api(tara):
     api = APIClient()
     api.force_authenticate(tara)
     return api
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas are created in every test: the production hasher would cost ~0.3 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
