@@ -467,7 +467,10 @@ def item_analytics(item: Item, *, top: int = 10) -> dict[str, Any]:
         reading = row["interpreted_as"]
         examples = []
         for response in (
-            wrong.filter(interpreted_as=reading).values_list("response", flat=True).distinct()[:20]
+            wrong.filter(interpreted_as=reading)
+            .order_by()
+            .values_list("response", flat=True)
+            .distinct()[:20]
         ):
             text = response if isinstance(response, str) else _short(response)
             if text not in examples:
@@ -477,6 +480,7 @@ def item_analytics(item: Item, *, top: int = 10) -> dict[str, Any]:
         tags = (
             wrong.filter(interpreted_as=reading)
             .exclude(misconception="")
+            .order_by()
             .values_list("misconception", flat=True)
             .distinct()
         )
