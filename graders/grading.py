@@ -10,6 +10,7 @@ pool process with CPU and memory limits, where ``slow=True``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import random
@@ -33,6 +34,7 @@ from graders.expr import (
     to_latex,
     to_text,
 )
+from graders.params import render_text
 from graders.parse import ParseError, parse
 from graders.results import Interpretation, PartResult, Result
 from graders.spec import Item, Part
@@ -68,7 +70,12 @@ class Context:
     values: dict[str, float] = field(default_factory=dict)  # the student's, per part
     key_values: dict[str, float] = field(default_factory=dict)  # the keys', per part
     units: dict[str, str] = field(default_factory=dict)  # each numeric part's unit
-    question_numbers: frozenset[float] = frozenset()
+    text: str = ""  # the question as the student saw it
+
+    @property
+    def question_numbers(self) -> frozenset[float]:
+        """The numbers in the question (only needed to explain a wrong answer)."""
+        return question_numbers(self.text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -550,6 +557,7 @@ def grade_free_text(part: Part, response: Any) -> PartResult:
 # Items
 
 
+@functools.lru_cache(maxsize=1024)
 def question_numbers(text: str) -> frozenset[float]:
     return frozenset(float(m) for m in _TEXT_NUMBER.findall(text))
 
@@ -624,11 +632,28 @@ def _unit_of(ctx: Context, pid: str) -> str:
     return f" {u}" if u else ""
 
 
-def grade_item(item: Item, response: Any, params: Mapping[str, Any], *, slow: bool) -> Result:
-    from graders.params import render_text
+def fast_correct(item: Item, response: Any) -> Result | None:
+    """The hot path, about a third of the full one: a plain number that is right, for a numeric
+    item whose key is a constant. Anything else (and every wrong answer, which needs feedback)
+    returns None and takes the full path, which gives the same verdict."""
+    band = item.fast_band
+    if band is None or type(response) is not str or not _PLAIN_NUMBER.match(response):
+        return None
+    part = item.parts[0]
+    s = response.strip()
+    v = float(s)
+    key = part.key_value
+    assert key is not None
+    if not abs(v - key) <= band or len(s) > 40:
+        return None
+    if s[0] == "+":
+        s = s[1:]
+    return Result("correct", 1.0, "Correct.", [], Interpretation(True, s, num_latex(s)))
 
+
+def grade_item(item: Item, response: Any, params: Mapping[str, Any], *, slow: bool) -> Result:
     text = render_text(item.spec, dict(params)) if params else item.spec.get("text", "")
-    ctx = Context(params, slow, question_numbers=question_numbers(text))
+    ctx = Context(params, slow, text=text)
     if item.type in ("numeric", "symbolic", "multiple_choice", "free_text"):
         part = item.parts[0]
         pr, _ = grade_part(part, response, ctx)

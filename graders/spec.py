@@ -118,6 +118,9 @@ class Item:
     params: dict[str, dict[str, Any]]
     dual_form: tuple[str, str] | None = None
     reflection: dict[str, Any] | None = None
+    # For grading.fast_correct: the accepted distance from a constant key of a numeric item
+    # that takes plain numbers (no unit required, no typed-digits rule); None otherwise.
+    fast_band: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,7 +532,7 @@ def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
     if errs:
         raise InvalidSpec(errs)
     df = spec.get("dual_form")
-    return Item(
+    item = Item(
         spec=spec,
         type=t,
         parts=parts,
@@ -537,6 +540,16 @@ def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
         dual_form=(df[0], df[1]) if df else None,
         reflection=spec.get("reflection"),
     )
+    p0 = parts[0] if parts else None
+    if (
+        t == "numeric"
+        and p0 is not None
+        and p0.key_value is not None
+        and not (p0.unit is not None and p0.unit_required)
+        and p0.tolerance.mode == "band"
+    ):
+        item.fast_band = p0.tolerance.half_width(p0.key_value)
+    return item
 
 
 def _compile_part(

@@ -1,0 +1,5 @@
+"""``python -m graders``: see :mod:`graders.cli`."""
+
+from graders.cli import main
+
+raise SystemExit(main())
