@@ -1,0 +1,195 @@
+"""Benchmark: generate a 10,000-item bank and time its import.
+
+    python -m gradebook.courses.bank.bench [--items 10000] [--repeat 3] [--database-url URL]
+
+Phases, each run ``--repeat`` times (median reported) and once more under ``tracemalloc`` for
+the peak Python heap: dry run on an empty database, first import, re-import unchanged, dry
+run of the imported bank, and re-import with 1% of the specs changed (each a new revision).
+The database is a throwaway test database (``test_<name>``, SQLite file by default), so the
+benchmark never touches real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ITEMS_PER_LESSON = 100
+
+
+def make_item(n: int) -> dict[str, Any]:
+    """A realistic mix: numeric 40%, symbolic 20%, choice 20%, multipart 10%, free text 10%."""
+    kind = n % 10
+    base: dict[str, Any] = {"id": f"item-{n:05d}", "text": f"Question {n}: compute the value."}
+    if kind < 4:
+        return {
+            **base,
+            "type": "numeric",
+            "answer": f"{n % 50 + 1}*0.08",
+            "unit": "s",
+            "tolerance": {"relative": 0.01},
+            "mistakes": [{"answer": "0.08", "feedback": "That is one step.", "tag": "one-step"}],
+        }
+    if kind < 6:
+        return {
+            **base,
+            "type": "symbolic",
+            "answer": f"-ln(0.{n % 9 + 1})",
+            "form": "natural_log",
+        }
+    if kind < 8:
+        return {
+            **base,
+            "type": "multiple_choice",
+            "choices": [
+                {"id": f"c{c}", "text": f"Choice {c}", "correct": c == n % 4} for c in range(4)
+            ],
+        }
+    if kind < 9:
+        return {
+            **base,
+            "type": "multipart",
+            "parts": [
+                {"id": "one", "label": "One image", "type": "numeric", "answer": "50*0.08",
+                 "unit": "s"},
+                {"id": "many", "label": "Twelve", "type": "numeric", "answer": "12*50*0.08",
+                 "unit": "s", "carry_forward": {"from": ["one"], "answer": "12*one"}},
+            ],
+        }  # fmt: skip
+    return {
+        **base,
+        "type": "free_text",
+        "max_chars": 600,
+        "rubric": [{"id": "r1", "criterion": "Names a difference", "points": 2}],
+    }
+
+
+def make_bank(items: int, *, changed_every: int = 0) -> dict[str, Any]:
+    lessons = []
+    for li in range(0, items, ITEMS_PER_LESSON):
+        specs = [make_item(n) for n in range(li, min(li + ITEMS_PER_LESSON, items))]
+        if changed_every:
+            for spec in specs:
+                if int(spec["id"].split("-")[1]) % changed_every == 0:
+                    spec["text"] += " (revised)"
+        lessons.append(
+            {
+                "slug": f"lesson-{li // ITEMS_PER_LESSON:03d}",
+                "order": li // ITEMS_PER_LESSON + 1,
+                "title": f"Lesson {li // ITEMS_PER_LESSON + 1}",
+                "body": "Some *Markdown* with $x_t$ math.\n" * 5,
+                "items": specs,
+            }
+        )
+    return {"format": 1, "course": "bench", "title": "Benchmark course", "lessons": lessons}
+
+
+def measure(label: str, run: Callable[[], Any], *, repeat: int, before: Callable[[], Any]) -> dict:
+    times = []
+    for _ in range(repeat):
+        before()
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    before()
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    row = {
+        "phase": label,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "peak_heap_mb": peak / 1024 / 1024,
+    }
+    print(
+        f"{label:<34} median {row['median_s']:7.2f} s   min {row['min_s']:7.2f} s   "
+        f"peak heap {row['peak_heap_mb']:7.1f} MB",
+        flush=True,
+    )
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="bank-bench-"))
+    os.environ.setdefault("VAR_DIR", str(workdir))
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gradebook.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from gradebook.courses.bank import import_bank_files
+    from gradebook.courses.bank.exporting import dump_yaml
+    from gradebook.courses.models import Course
+
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(workdir / "test_bench.sqlite3")
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        bank = workdir / "bench.yaml"
+        changed = workdir / "bench-changed.yaml"
+        bank.write_text(dump_yaml(make_bank(args.items)), encoding="utf-8")
+        changed.write_text(dump_yaml(make_bank(args.items, changed_every=100)), encoding="utf-8")
+        size_mb = bank.stat().st_size / 1024 / 1024
+        print(
+            f"{args.items} items in {args.items // ITEMS_PER_LESSON} lessons, {size_mb:.1f} MB "
+            f"YAML; database {connection.vendor} ({test_db}); Python {sys.version.split()[0]}; "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
+
+        def empty() -> None:
+            Course.objects.filter(slug="bench").delete()
+
+        def imported() -> None:
+            if not Course.objects.filter(slug="bench").exists():
+                import_bank_files([bank])
+
+        def pristine() -> None:
+            # Back to the unchanged bank so each changed re-import makes the same revisions.
+            empty()
+            import_bank_files([bank])
+
+        rows = [
+            measure("dry run, empty database", lambda: import_bank_files([bank], dry_run=True),
+                    repeat=args.repeat, before=empty),
+            measure("first import", lambda: import_bank_files([bank]),
+                    repeat=args.repeat, before=empty),
+            measure("re-import, unchanged", lambda: import_bank_files([bank]),
+                    repeat=args.repeat, before=imported),
+            measure("dry run, imported bank", lambda: import_bank_files([bank], dry_run=True),
+                    repeat=args.repeat, before=imported),
+            measure("re-import, 1% of specs changed", lambda: import_bank_files([changed]),
+                    repeat=args.repeat, before=pristine),
+        ]  # fmt: skip
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of the whole run: {maxrss:.0f} MB", flush=True)
+        first = next(r for r in rows if r["phase"] == "first import")
+        print(f"first import: {args.items / first['median_s']:.0f} items/s", flush=True)
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
