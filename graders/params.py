@@ -54,3 +54,12 @@ def render_text(spec: dict[str, Any], params: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(
         lambda m: format_value(params[m.group(1)]) if m.group(1) in params else m.group(0), text
     )
+
+
+def choice_order(spec: dict[str, Any], seed: int) -> list[str]:
+    """The choice ids of a multiple-choice item (or part) in the order one student sees them:
+    shuffled deterministically per seed unless ``shuffle: false``."""
+    ids = [str(c["id"]) for c in spec.get("choices") or []]
+    if spec.get("shuffle", True) is False:
+        return ids
+    return sorted(ids, key=lambda cid: hashlib.sha256(f"{seed}:{cid}".encode()).digest())
