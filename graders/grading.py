@@ -282,6 +282,16 @@ def _numeric_hints(
             "sign-error",
             ["Your value has the right size but the wrong sign."],
         )
+    if part.unit is not None and r.si is not None and r.interp.unit:
+        typed_unit = _units.lookup(r.interp.unit.split("*")[0].split("/")[0].split("^")[0])
+        if typed_unit is not None and r.interp.unit != part.unit.text:
+            number = r.si / typed_unit.factor if typed_unit.dim == part.unit.dim else None
+            if number is not None and tol.accepts(number, key):
+                msg = (
+                    f"The number is right but the unit is not: {number:g} {part.unit.text}, "
+                    f"not {number:g} {r.interp.unit}."
+                )
+                return msg, "unit-slip", [msg]
     if key != 0 and v != 0:
         ratio = v / key
         k = round(math.log10(abs(ratio))) if ratio > 0 else 0
@@ -300,16 +310,6 @@ def _numeric_hints(
                 return msg, "unit-slip", [msg]
             msg = f"Your answer is off by a factor of 10^{k}: check powers of ten."
             return msg, "power-of-ten", [msg]
-    if part.unit is not None and r.si is not None and r.interp.unit:
-        typed_unit = _units.lookup(r.interp.unit.split("*")[0].split("/")[0].split("^")[0])
-        if typed_unit is not None and r.interp.unit != part.unit.text:
-            number = r.si / typed_unit.factor if typed_unit.dim == part.unit.dim else None
-            if number is not None and tol.accepts(number, key):
-                msg = (
-                    f"The number is right but the unit is not: {number:g} {part.unit.text}, "
-                    f"not {number:g} {r.interp.unit}."
-                )
-                return msg, "unit-slip", [msg]
     for q in ctx.question_numbers:
         if math.isclose(v, q, rel_tol=1e-9) and not math.isclose(q, key, rel_tol=1e-9):
             msg = (

@@ -72,7 +72,7 @@ _CHAR_MAP = {
     "\u00f7": "/",
     "\u2215": "/",
     "\u03c0": "pi",
-    "\u221a": "sqrt",
+    "\u221a": "sqrt ",
     "\u00b5": "µ",
     "\u03bc": "µ",
     "\u00a0": " ",
@@ -574,6 +574,11 @@ class _Parser:
     def command(self, t: Token) -> Node:
         _, s, pos = t
         if s in ("\\frac", "\\dfrac", "\\tfrac"):
+            nxt = self.peek()
+            if nxt[0] == "num" and len(nxt[1]) == 2 and nxt[1].isdigit():  # \frac12
+                self.i += 1
+                a, b = nxt[1]
+                return Bin("/", Num(a, float(a), False), Num(b, float(b), False))
             num = self.braced("\\frac", pos)
             den = self.braced("\\frac", pos)
             return Bin("/", num, den)
@@ -635,6 +640,11 @@ def _parse_text(text: str, ctx: Context) -> Parsed:
         return Parsed(node, unit)
     if t[0] == "op" and t[1] in (")", "}", "]"):
         raise ParseError(f"'{t[1]}' has no matching opening bracket", t[2])
+    if t[0] == "op" and t[1] == ",":
+        raise ParseError(
+            "give one value: a comma cannot separate values, and decimals take a point (1.204)",
+            t[2],
+        )
     raise ParseError(f"unexpected '{t[1]}'", t[2])
 
 
