@@ -82,9 +82,31 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
 
 
 def equivalent_sympy(a: Node, b: Node, params: Mapping[str, float]) -> bool:
-    """Exact check used when sample points cannot decide."""
-    diff = to_sympy(a, params) - to_sympy(b, params)
+    """Exact check used when float sample points cannot decide.
+
+    The difference is evaluated with 50-digit arithmetic at rational points (cheap even where
+    floats overflow: ``(x+1)^999``); ``simplify`` is the last resort, when those values cannot
+    be computed.
+    """
+    sa, sb = to_sympy(a, params), to_sympy(b, params)
+    diff = sa - sb
     if diff == 0:
+        return True
+    symbols = sorted(diff.free_symbols, key=str)
+    points = [sympy.Rational(3, 2), sympy.Rational(7, 5), sympy.Rational(11, 5)]
+    decided = 0
+    for i, p in enumerate(points):
+        env = {s: p + sympy.Rational(j, 7) for j, s in enumerate(symbols)} if symbols else {}
+        values = [sympy.N(x.subs(env), 50) for x in (diff, sa, sb)]
+        if not all(x.is_number and x.is_finite for x in values):
+            continue
+        v, va, vb = (abs(x) for x in values)
+        if bool(v > sympy.Float("1e-30") * sympy.Max(1, va, vb)):
+            return False
+        decided += 1
+        if not symbols and i == 0:
+            return True
+    if decided == len(points):
         return True
     return bool(sympy.simplify(diff) == 0)
 
@@ -98,5 +120,7 @@ def form_ok(node: Node, form: str) -> bool:
         f = sympy.factor(e)
         return bool(f == e or sympy.count_ops(e) <= sympy.count_ops(f))
     if form == "simplified":
-        return bool(sympy.count_ops(e) <= sympy.count_ops(sympy.simplify(e)))
+        with sympy.evaluate(False):
+            typed = to_sympy(node)  # as typed: x^2/x stays x^2/x
+        return bool(sympy.count_ops(typed) <= sympy.count_ops(sympy.simplify(e)))
     return True
