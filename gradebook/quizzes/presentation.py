@@ -144,9 +144,15 @@ def attempt_feedback(attempt: Any, *, item_done: bool) -> dict[str, Any]:
     """
     result = attempt.result or {}
     interp = result.get("interpretation") or {}
+    labels = {
+        str(p.get("id")): fill_placeholders(str(p.get("label", "")), attempt.params or {})
+        for p in (attempt.item.spec or {}).get("parts", []) or []
+        if isinstance(p, dict)
+    }
     parts = [
         {
             "id": p.get("id"),
+            "label": labels.get(str(p.get("id")), ""),
             "outcome": p.get("outcome"),
             "score": p.get("score"),
             "correct": p.get("correct", False),
@@ -166,18 +172,26 @@ def attempt_feedback(attempt: Any, *, item_done: bool) -> dict[str, Any]:
         "auto_score": attempt.auto_score,
         "correct": attempt.correct,
         "feedback": attempt.feedback,
-        "interpretation": _safe_interp(interp) if interp else None,
+        # A choice id or free text "read as" itself says nothing: only boxes show a reading.
+        "interpretation": _safe_interp(interp)
+        if interp and attempt.item.type in ("numeric", "symbolic")
+        else None,
         "parts": parts,
         "hints": list(result.get("hints", [])),
         "params": attempt.params,
         "response": attempt.response,
         "submitted_at": attempt.submitted_at,
         "explanation": None,
+        "explanation_html": None,
     }
     if item_done:
         explanation = (attempt.item.spec or {}).get("explanation")
         if explanation:
-            data["explanation"] = fill_placeholders(str(explanation), attempt.params or {})
+            from gradebook.courses.rendering import render_markdown
+
+            text = fill_placeholders(str(explanation), attempt.params or {})
+            data["explanation"] = text
+            data["explanation_html"] = str(render_markdown(text))
     return data
 
 

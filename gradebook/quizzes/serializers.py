@@ -109,6 +109,7 @@ class InterpretationSerializer(serializers.Serializer):
 
 class PartFeedbackSerializer(serializers.Serializer):
     id = serializers.CharField()
+    label = serializers.CharField(allow_blank=True)
     outcome = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
     correct = serializers.BooleanField()
@@ -144,6 +145,9 @@ class AttemptSerializer(serializers.Serializer):
     response = serializers.JSONField()
     submitted_at = serializers.DateTimeField()
     explanation = serializers.CharField(allow_null=True)
+    explanation_html = serializers.CharField(
+        allow_null=True, help_text="The explanation as sanitised HTML with MathML."
+    )
     awards = AwardSerializer(many=True, required=False)
     state = ItemStateSerializer(required=False)
 

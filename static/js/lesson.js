@@ -141,8 +141,8 @@
       var ul = el("ul", { "class": "part-results" });
       a.parts.forEach(function (part) {
         var li = el("li", { "class": part.correct ? "ok" : "no" });
-        li.appendChild(el("strong", {}, part.id));
-        li.appendChild(document.createTextNode(": " + (T[part.outcome] || part.outcome) + (part.feedback ? " — " + part.feedback : "")));
+        li.appendChild(el("strong", {}, part.label || part.id));
+        li.appendChild(document.createTextNode(": " + (part.feedback || T[part.outcome] || part.outcome)));
         ul.appendChild(li);
       });
       wrap.appendChild(ul);
@@ -153,10 +153,12 @@
       hint.appendChild(document.createTextNode(a.hints[0]));
       wrap.appendChild(hint);
     }
-    if (a.explanation) {
+    if (a.explanation_html) {
       var d = el("details", { open: "" });
       d.appendChild(el("summary", {}, T.explanation));
-      d.appendChild(el("p", {}, a.explanation));
+      var body = el("div", { "class": "explanation" });
+      body.innerHTML = a.explanation_html; // sanitised server-side (nh3), like lesson text
+      d.appendChild(body);
       wrap.appendChild(d);
     }
     (a.awards || []).forEach(function (award) {
@@ -179,6 +181,31 @@
         node.textContent = String(Number(node.textContent) + gained);
       });
     }
+    if ((a.awards || []).length) refreshLevelBar();
+  }
+
+  // The level strip's other numbers (XP to next level, level name, achievements) come from
+  // the server, which knows the thresholds and the translations.
+  function refreshLevelBar() {
+    var bar = document.querySelector("[data-levelbar]");
+    if (!bar || !window.fetch) return;
+    fetch(bar.dataset.url || "/api/progress/", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (!p) return;
+        var level = p.level;
+        var name = bar.querySelector("[data-level-name]"); if (name) name.textContent = level.name;
+        var meter = bar.querySelector("[data-level-meter]"); if (meter) meter.style.width = level.percent + "%";
+        var ach = bar.querySelector("[data-achievements]"); if (ach) ach.textContent = p.achievements_unlocked;
+        var line = bar.querySelector("[data-level-line]");
+        if (line && level.next_threshold !== null) {
+          line.textContent = T.level_line
+            .replace("{a}", level.xp - level.floor).replace("{b}", level.next_threshold - level.floor)
+            .replace("{n}", level.xp_to_go);
+        }
+        bar.querySelectorAll("[data-xp-total]").forEach(function (n) { n.textContent = level.xp; });
+      })
+      .catch(function () {});
   }
 
   function setupSubmit(article) {
