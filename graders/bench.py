@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -305,7 +305,7 @@ def run(*, quick: bool = False, markdown: bool = False) -> int:
     return 0
 
 
-def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]], markdown: bool) -> None:
+def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], markdown: bool) -> None:
     out: Callable[[str], None] = print
     if markdown:
         out("| " + " | ".join(header) + " |")

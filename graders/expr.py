@@ -213,7 +213,7 @@ def _ev(n: Node, env: Mapping[str, float]) -> float:
         r = a**b
         if isinstance(r, complex):
             raise EvalError("a negative number to a fractional power is not a real number")
-        return r
+        return float(r)
     if t is Neg:
         return -_ev(n.x, env)  # type: ignore[attr-defined]
     if t is Call:
@@ -368,7 +368,7 @@ def to_latex(n: Node) -> str:
 
 
 def _is_addlike(n: Node) -> bool:
-    return type(n) is Bin and n.op in "+-"  # type: ignore[attr-defined]
+    return isinstance(n, Bin) and n.op in "+-"
 
 
 def _wrap_latex(n: Node, paren: bool) -> str:
@@ -377,12 +377,12 @@ def _wrap_latex(n: Node, paren: bool) -> str:
 
 
 def names_in(n: Node) -> set[str]:
-    return {m.name for m in n.walk() if type(m) is Name}  # type: ignore[attr-defined]
+    return {m.name for m in n.walk() if isinstance(m, Name)}
 
 
 def has_decimal(n: Node) -> bool:
-    return any(type(m) is Num and m.decimal for m in n.walk())  # type: ignore[attr-defined]
+    return any(isinstance(m, Num) and m.decimal for m in n.walk())
 
 
 def functions_in(n: Node) -> set[str]:
-    return {m.fn for m in n.walk() if type(m) is Call}  # type: ignore[attr-defined]
+    return {m.fn for m in n.walk() if isinstance(m, Call)}

@@ -577,7 +577,7 @@ class _Parser:
             nxt = self.peek()
             if nxt[0] == "num" and len(nxt[1]) == 2 and nxt[1].isdigit():  # \frac12
                 self.i += 1
-                a, b = nxt[1]
+                a, b = nxt[1][0], nxt[1][1]
                 return Bin("/", Num(a, float(a), False), Num(b, float(b), False))
             num = self.braced("\\frac", pos)
             den = self.braced("\\frac", pos)

@@ -301,7 +301,9 @@ def _validate_parts(v: _V, path: str, parts: Any, *, required: bool) -> None:
 
 
 def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
-    j = lambda k: _join(path, k)  # noqa: E731
+    def j(k: str) -> str:
+        return _join(path, k)
+
     if t == "numeric":
         ans = p.get("answer")
         if not (_is_num(ans) or (isinstance(ans, str) and ans.strip())):
@@ -562,7 +564,9 @@ def _compile_part(
     earlier: set[str],
     item: dict[str, Any],
 ) -> Part:
-    j = lambda k: _join(path, k)  # noqa: E731
+    def j(k: str) -> str:
+        return _join(path, k)
+
     part = Part(id=pid, type=t, spec=p, weight=float(p.get("weight", 1)), label=p.get("label", ""))
     if t == "numeric":
         ctx = key_context(p, pnames | earlier)
