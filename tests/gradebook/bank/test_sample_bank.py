@@ -109,3 +109,21 @@ def test_declared_mistakes_get_their_feedback(items):
 
     result = grade(items["ce-loss"], {"ln_form": "-log10(0.3)", "decimal": "0.523"})
     assert "log base 10" in result.parts[0].feedback
+
+
+def test_every_formula_and_text_in_the_sample_bank_renders_without_math_errors():
+    from gradebook.courses.bank.validation import _strings
+    from gradebook.courses.rendering import render_markdown, render_math
+
+    doc = read_bank_file(SAMPLE_BANK)
+    formulas = [
+        fact["formula"]
+        for lesson in doc.data["lessons"]
+        for fact in lesson.get("key_facts", [])
+        if fact.get("formula")
+    ]
+    assert len(formulas) == 6
+    assert all("<math" in render_math(f) and "math-error" not in render_math(f) for f in formulas)
+    strings = _strings(doc.data, ())
+    broken = [path for path, text in strings if "math-error" in render_markdown(text)]
+    assert broken == []
