@@ -234,6 +234,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Generation workers load their models in worker_process_init (seconds, more on a busy host);
+# billiard's default of 4 s kills such a child before it reports up, in a loop.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 180.0)
 
 # --- Grading and generation ---------------------------------------------------------------------
 
