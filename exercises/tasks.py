@@ -36,6 +36,13 @@ def _note_gpu_queue(sender: str, instance: Any, conf: Any, **kwargs: Any) -> Non
     global _warm_models
     queues = instance.app.amqp.queues.consume_from or instance.app.amqp.queues
     _warm_models = GPU_QUEUE in queues
+    if _warm_models and os.environ.get("GENERATION_PREIMPORT", "1") != "0":
+        # Import (never load, never touch CUDA) the model libraries once in the parent, so a
+        # child replacing a crashed one forks with them ready instead of spending 5-15 s
+        # importing them before it can take the redelivered job. No weights, no device here.
+        import diffusers  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
 
 
 @worker_process_init.connect
