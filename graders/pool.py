@@ -33,25 +33,53 @@ STARTUP_TIMEOUT_S = 30.0
 QUEUE_TIMEOUT_S = 10.0
 
 
-def pool_size() -> int:
+_OVERRIDES: dict[str, float] = {}
+
+
+def configure(
+    *,
+    pool_size: int | None = None,
+    time_budget_s: float | None = None,
+    memory_mb: int | None = None,
+) -> None:
+    """Override the environment variables from code (for example from Django settings in an
+    ``AppConfig.ready``); ``None`` leaves a setting to the environment. Takes effect on the
+    next call (the pool size and memory limit for workers started after it)."""
+    for key, value in (("pool_size", pool_size), ("time_budget_s", time_budget_s),
+                       ("memory_mb", memory_mb)):  # fmt: skip
+        if value is None:
+            _OVERRIDES.pop(key, None)
+        elif value <= 0:
+            raise ValueError(f"{key} must be greater than 0, got {value!r}")
+        else:
+            _OVERRIDES[key] = value
+
+
+def _env(name: str, override: str, default: float) -> float:
+    if override in _OVERRIDES:
+        return _OVERRIDES[override]
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
     try:
-        return max(1, int(os.environ.get("GRADER_POOL_SIZE", "2")))
+        return float(raw)
     except ValueError:
-        return 2
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
+def pool_size() -> int:
+    """``GRADER_POOL_SIZE`` (default 2), read at call time."""
+    return max(1, int(_env("GRADER_POOL_SIZE", "pool_size", 2)))
 
 
 def time_budget() -> float:
-    try:
-        return max(0.01, float(os.environ.get("GRADER_TIME_BUDGET_S", "1.0")))
-    except ValueError:
-        return 1.0
+    """``GRADER_TIME_BUDGET_S`` (default 1.0 s per answer), read at call time."""
+    return max(0.01, _env("GRADER_TIME_BUDGET_S", "time_budget_s", 1.0))
 
 
 def memory_limit_mb() -> int:
-    try:
-        return max(256, int(os.environ.get("GRADER_MEMORY_MB", "1024")))
-    except ValueError:
-        return 1024
+    """``GRADER_MEMORY_MB`` (default 1024) for each worker's address space."""
+    return max(256, int(_env("GRADER_MEMORY_MB", "memory_mb", 1024)))
 
 
 class _Worker:
@@ -114,7 +142,7 @@ class _Worker:
 
     def call(self, request: dict[str, Any], budget: float) -> Any:
         assert self.proc.stdin is not None
-        body = json.dumps(request).encode()
+        body = json.dumps(request, default=str).encode()
         try:
             self.proc.stdin.write(_HEADER.pack(len(body)) + body)
             self.proc.stdin.flush()

@@ -37,7 +37,10 @@ def latex_to_mathml(latex: str) -> str:
         return ""
     from latex2mathml.converter import convert
 
-    return str(convert(latex))
+    try:
+        return str(convert(latex))
+    except Exception:  # display only: never let it break a result
+        return ""
 
 
 @dataclass(slots=True)

@@ -160,10 +160,40 @@ def validate_spec(spec: dict[str, Any]) -> list[SpecError]:
     _validate_item(v, spec)
     if not v.errors:
         try:
-            compile_item(spec, validate=False)
+            item = compile_item(spec, validate=False)
         except InvalidSpec as exc:
             v.errors.extend(exc.errors)
+        else:
+            v.errors.extend(_check_variants(item))
     return v.errors
+
+
+def _check_variants(item: Item) -> list[SpecError]:
+    """Every key must have a value for the first variants of a parameterised item (a string
+    param in an expression, or ln of a param that can be 0, is a spec error, not a crash while
+    grading)."""
+    if not item.params:
+        return []
+    from graders.params import variant
+
+    errs: list[SpecError] = []
+    for seed in range(8):
+        params = variant(item.spec, seed)
+        env = {k: float(x) for k, x in params.items() if isinstance(x, int | float)}
+        for i, part in enumerate(item.parts):
+            if part.type != "numeric" or part.key is None:
+                continue
+            path = "answer" if item.type == "numeric" else f"parts[{i}].answer"
+            for name in sorted(names_in(part.key) & set(params)):
+                if name not in env:
+                    errs.append(SpecError(path, f"uses the param '{name}', which is not a number"))
+                    return errs
+            try:
+                env[part.id] = evaluate(part.key, env)
+            except EvalError as exc:
+                errs.append(SpecError(path, f"has no value for the params {params}: {exc}"))
+                return errs
+    return errs
 
 
 def _validate_item(v: _V, spec: dict[str, Any]) -> None:

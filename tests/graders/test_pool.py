@@ -158,3 +158,22 @@ def test_workers_exit_when_their_parent_is_killed():
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids)
+
+
+def test_settings_are_read_at_call_time_and_can_be_configured_from_code(monkeypatch):
+    from graders import pool
+
+    monkeypatch.setenv("GRADER_TIME_BUDGET_S", "0.25")
+    monkeypatch.setenv("GRADER_POOL_SIZE", "3")
+    assert (pool.time_budget(), pool.pool_size()) == (0.25, 3)
+    try:
+        pool.configure(time_budget_s=2.0, pool_size=1)
+        assert (pool.time_budget(), pool.pool_size()) == (2.0, 1)
+    finally:
+        pool.configure()
+    assert pool.time_budget() == 0.25
+    monkeypatch.setenv("GRADER_TIME_BUDGET_S", "soon")
+    with pytest.raises(ValueError, match="GRADER_TIME_BUDGET_S='soon'"):
+        pool.time_budget()
+    with pytest.raises(ValueError, match="pool_size"):
+        pool.configure(pool_size=0)

@@ -45,6 +45,16 @@ BAD = [
     (with_(params={"n": {}}), "params.n", "needs 'range' or 'choices'"),
     (with_(params={"ln": {"range": [1, 2]}}), "params.ln", "not a function name"),
     (
+        with_(params={"m": {"choices": ["SD 1.5", "SDXL"]}}, answer="{m}*2"),
+        "answer",
+        "not a number",
+    ),
+    (
+        with_(params={"p": {"range": [0, 1], "step": 0.5}}, answer="ln({p})"),
+        "answer",
+        "has no value for the params",
+    ),
+    (
         {
             "id": "s",
             "type": "symbolic",
