@@ -7,6 +7,7 @@ change to ``score`` goes through ``Attempt.change_score`` so the history is neve
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -119,16 +120,21 @@ class Attempt(models.Model):
         fields: tuple[str, ...] = (),
         batch_size: int = 1000,
     ) -> list[GradeChange]:
-        """``change_score`` for many attempts at once (a regrade): one INSERT and one UPDATE.
+        """``change_score`` for many attempts at once (a regrade), in one transaction.
 
-        Writes exactly the history ``change_score`` writes (old from ``attempt.score``), in one
-        transaction. The caller has already set any other new values on the attempts and names
-        them in ``fields`` (``correct``, ``status``, ``result``...), so they are saved too.
+        Writes exactly the history ``change_score`` writes (old from ``attempt.score``). The
+        caller has already set any other new values on the attempts and names them in
+        ``fields`` (``correct``, ``status``, ``result``...), so they are saved too.
+
+        Attempts that get identical new values (a class gives the same answers) are written by
+        one ``UPDATE ... WHERE id IN (...)`` per group: Django's ``bulk_update`` builds a CASE
+        per row and field, which cost about 6 ms a row here.
         """
         now = timezone.now()
         by = by if getattr(by, "pk", None) else None
         records = []
-        attempts = []
+        groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+        names = ["score", "score_source", *fields]
         for attempt, new_score in changes:
             records.append(
                 GradeChange(
@@ -143,12 +149,15 @@ class Attempt(models.Model):
             )
             attempt.score = new_score
             attempt.score_source = source
-            attempts.append(attempt)
+            values = {name: getattr(attempt, cls._meta.get_field(name).attname) for name in names}
+            key = json.dumps(values, sort_keys=True, default=str)
+            groups.setdefault(key, (values, []))[1].append(attempt.pk)
         with transaction.atomic():
             GradeChange.objects.bulk_create(records, batch_size=batch_size)
-            cls.objects.bulk_update(
-                attempts, ["score", "score_source", *fields], batch_size=batch_size
-            )
+            for values, ids in groups.values():
+                update = {cls._meta.get_field(n).attname: v for n, v in values.items()}
+                for start in range(0, len(ids), batch_size):
+                    cls.objects.filter(pk__in=ids[start : start + batch_size]).update(**update)
         return records
 
 
