@@ -221,6 +221,8 @@ class RegradeRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     previewed_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # When students' XP caught up with the applied grades (a task after the apply commits).
+    progress_synced_at = models.DateTimeField(null=True, blank=True)
 
     #: A running claim whose heartbeat is older than this may be taken over by another worker.
     STALE_AFTER = timedelta(minutes=10)

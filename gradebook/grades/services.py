@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 #: Attempts read, graded and written per round trip during a regrade.
 REGRADE_CHUNK = 2000
+#: Rows per UPDATE in bulk_update: it writes a CASE with one branch per row for every field,
+#: which the database evaluates for each row, so large batches cost quadratic time.
+BULK_UPDATE_BATCH = 200
 #: Distinct (response, params) pairs whose grading result a regrade remembers.
 REGRADE_CACHE_LIMIT = 50_000
 _EPS = 1e-9
@@ -428,7 +431,7 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
     Raises ``GradingError`` if the run is not a finished preview or the item's key changed
     since the preview (what was confirmed would no longer be what is applied).
     """
-    affected: list[Attempt] = []
+    affected: list[int] = []
     with transaction.atomic():
         run = RegradeRun.objects.select_for_update().select_related("revision").get(pk=run.pk)
         if run.status != RegradeStatus.PREVIEWED:
@@ -501,19 +504,60 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
                         "misconception",
                         "revision",
                     ),
-                    batch_size=chunk_size,
+                    batch_size=BULK_UPDATE_BATCH,
                 )
-                affected.extend(a for a, _ in to_apply)
-            RegradeChange.objects.bulk_update(
-                chunk, ["applied", "skipped_reason"], batch_size=chunk_size
+                affected.extend(a.pk for a, _ in to_apply)
+            # Two set-based UPDATEs instead of bulk_update's CASE per row.
+            RegradeChange.objects.filter(pk__in=[c.pk for c in chunk if c.applied]).update(
+                applied=True
+            )
+            RegradeChange.objects.filter(pk__in=[c.pk for c in chunk if c.skipped_reason]).update(
+                skipped_reason="changed since the preview"
             )
         run.status = RegradeStatus.APPLIED
         run.applied_at = timezone.now()
         run.applied_by = by if getattr(by, "pk", None) else None
         run.summary = {**run.summary, "applied": applied, "skipped_stale": skipped}
         run.save(update_fields=["status", "applied_at", "applied_by", "summary"])
-        _after_scored(affected)
+        if affected:
+            from gradebook.grades.tasks import sync_regrade_progress
+
+            run_id = run.pk
+            transaction.on_commit(lambda: sync_regrade_progress.delay(run_id))
     return run
+
+
+def regrade_sync_progress(run_id: int, *, chunk_size: int = 500) -> int:
+    """Bring XP up to date for every student whose grade an applied regrade changed.
+
+    Runs after the apply commits (a Celery task), so the apply stays one short transaction
+    however many students it touches. ``on_attempt_scored`` recomputes an item's XP from all
+    of a student's attempts, so one call per student (with their latest changed attempt) is
+    enough, and calling it again changes nothing: a duplicate delivery is harmless. Returns
+    how many students were brought up to date.
+    """
+    run = RegradeRun.objects.filter(
+        pk=run_id, status=RegradeStatus.APPLIED, progress_synced_at__isnull=True
+    ).first()
+    if run is None:
+        return 0
+    latest = (
+        RegradeChange.objects.filter(run=run, applied=True)
+        .values("attempt__student_id")
+        .annotate(last=Max("attempt_id"))
+        .order_by("attempt__student_id")
+        .values_list("last", flat=True)
+    )
+    done = 0
+    for ids in _chunks(latest.iterator(chunk_size=chunk_size), chunk_size):
+        attempts = Attempt.objects.filter(pk__in=ids).select_related(
+            "item", "item__lesson", "item__course", "student"
+        )
+        with transaction.atomic():
+            _after_scored(attempts)
+        done += len(ids)
+    RegradeRun.objects.filter(pk=run.pk).update(progress_synced_at=timezone.now())
+    return done
 
 
 def regrade_discard(*, run: RegradeRun) -> RegradeRun:

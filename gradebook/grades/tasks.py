@@ -17,3 +17,16 @@ def compute_regrade_preview(run_id: int) -> str:
     """
     run = services.regrade_compute_preview(run_id)
     return "skipped" if run is None else run.status
+
+
+@shared_task(
+    name="grades.sync_regrade_progress",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def sync_regrade_progress(run_id: int) -> int:
+    """XP follows an applied regrade. Idempotent, so retries and duplicates are safe."""
+    return services.regrade_sync_progress(run_id)

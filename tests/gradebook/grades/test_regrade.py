@@ -242,3 +242,22 @@ def test_a_queued_run_page_shows_progress(tara_client, tara, story):
     run = regrade_start(item=item, by=tara)
     html = tara_client.get(reverse("grades:regrade", args=[run.pk])).content.decode()
     assert 'id="run-progress"' in html and "0 / 6" in html
+
+
+def test_xp_follows_an_applied_regrade_once(
+    tara, alice, bob, story, eager_celery, django_capture_on_commit_callbacks
+):
+    from gradebook.grades.services import regrade_sync_progress
+    from gradebook.progress.services import total_xp
+
+    item, _ = story
+    assert total_xp(alice) == 0
+    run = _preview(item, tara)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        regrade_apply(run=run, by=tara)
+    assert len(callbacks) == 1  # one task for the whole run, after the commit
+    run.refresh_from_db()
+    assert run.progress_synced_at is not None
+    assert total_xp(alice) > 0  # her right answer now counts
+    assert total_xp(bob) == 0  # his wrong one no longer does
+    assert regrade_sync_progress(run.pk) == 0  # already synced: nothing to do
