@@ -146,7 +146,7 @@ _TOKEN_RE = re.compile(
     (?P<ws>\s+)
   | (?P<grp>\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_µ][A-Za-z0-9_µ]*)
+  | (?P<name>[A-Za-z_µ\uac00-\ud7a3][A-Za-z0-9_µ\uac00-\ud7a3]*)
   | (?P<cmd>\\(?:[A-Za-z]+|.))
   | (?P<op>\*\*|[-+*/^()!{}\[\]|,%])
     """,
@@ -360,6 +360,10 @@ class _Parser:
         node = self.unary()
         while True:
             t = self.peek()
+            if self.is_times_x(t):  # "50 x 0.08 s" in a numeric item
+                self.i += 1
+                node = Bin("*", node, self.unary())
+                continue
             if t[0] == "op" and t[1] in ("*", "/"):
                 if self.ctx.units and t[1] == "*" and self.toks[self.i + 1][0] == "end":
                     return node  # "48×": handled as a ratio by parse_answer
@@ -379,6 +383,14 @@ class _Parser:
                 node = Bin("*", node, self.power())
             else:
                 return node
+
+    def is_times_x(self, t: Token) -> bool:
+        if not (self.ctx.units and t[0] == "name" and t[1] in ("x", "X")):
+            return False
+        if t[1] in self.ctx.variables:
+            return False
+        nxt = self.toks[self.i + 1]
+        return nxt[0] == "num" or (nxt[0] == "op" and nxt[1] == "(")
 
     def known_name(self, name: str) -> bool:
         return (
@@ -607,6 +619,10 @@ def _here(t: Token) -> str:
     return f"at '{t[1]}'"
 
 
+_PREFIX = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|≈)\s*)?(?:≈|~)?")
+_SUFFIX = re.compile(r"(?<=[A-Za-z)\]])\.\s*\Z")
+
+
 def parse(raw: str, ctx: Context) -> Parsed:
     """Parse an answer (or a key) into a tree and an optional unit; raises :class:`ParseError`."""
     if len(raw) > MAX_CHARS:
@@ -614,6 +630,14 @@ def parse(raw: str, ctx: Context) -> Parsed:
             f"the answer is too long ({len(raw)} characters; at most {MAX_CHARS})", None
         )
     text, where = normalize(raw)
+    # "L = 1.204", "≈ 1.204", "4 s." : what students write around a value. Blanked out (not
+    # cut) so positions in messages still point into the raw answer.
+    m = _PREFIX.match(text)
+    if m and m.end() and (m.group(1) is None or m.group(1) not in ctx.variables):
+        text = " " * m.end() + text[m.end() :]
+    m = _SUFFIX.search(text)
+    if m:
+        text = text[: m.start()] + " " * (len(text) - m.start())
     try:
         return _parse_text(text, ctx)
     except ParseError as exc:

@@ -22,12 +22,12 @@ _HZ: Dim = (-1, 0, 0, 0)
 # symbol -> (factor to the base unit: s, m, kg, bit; dimension; aliases)
 # The base for information is the bit so that both bytes and bits are exact.
 _TABLE: dict[str, tuple[float, Dim, tuple[str, ...]]] = {
-    "s": (1.0, _T, ("sec", "secs", "second", "seconds")),
-    "ms": (1e-3, _T, ("msec", "msecs", "millisecond", "milliseconds")),
+    "s": (1.0, _T, ("sec", "secs", "second", "seconds", "초")),
+    "ms": (1e-3, _T, ("msec", "msecs", "millisecond", "milliseconds", "밀리초")),
     "us": (1e-6, _T, ("µs", "microsecond", "microseconds")),
     "ns": (1e-9, _T, ("nanosecond", "nanoseconds")),
-    "min": (60.0, _T, ("mins", "minute", "minutes")),
-    "h": (3600.0, _T, ("hr", "hrs", "hour", "hours")),
+    "min": (60.0, _T, ("mins", "minute", "minutes", "분")),
+    "h": (3600.0, _T, ("hr", "hrs", "hour", "hours", "시간")),
     "day": (86400.0, _T, ("days",)),
     "m": (1.0, _L, ("meter", "meters", "metre", "metres")),
     "km": (1e3, _L, ("kilometer", "kilometers", "kilometre", "kilometres")),
