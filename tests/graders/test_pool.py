@@ -177,3 +177,26 @@ def test_settings_are_read_at_call_time_and_can_be_configured_from_code(monkeypa
         pool.time_budget()
     with pytest.raises(ValueError, match="pool_size"):
         pool.configure(pool_size=0)
+
+
+@pytest.mark.slow
+def test_workers_are_stopped_when_the_process_exits_normally():
+    code = (
+        "import json\n"
+        "from graders import grade\n"
+        "from graders.pool import get_pool\n"
+        f"spec = {FACTORED!r}\n"
+        "assert grade(spec, '(x+1)(x+2)').outcome == 'correct'\n"
+        "print(json.dumps(get_pool().worker_pids()))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_POOL_SIZE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    pids = json.loads(out.stdout)
+    assert len(pids) == 1
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids)

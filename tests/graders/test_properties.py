@@ -130,3 +130,23 @@ def test_any_float_typed_back_is_its_own_right_answer(value):
     spec = {"id": "f", "type": "numeric", "text": "?", "answer": value}
     assert grade(spec, repr(value)).correct
     assert not grade(spec, repr(value * 1.01 + math.copysign(1e-9, value))).correct
+
+
+@FAST
+@given(st.floats(min_value=3.9, max_value=4.1), st.sampled_from(["{}", " {} ", "+{}", "{:.3f}"]))
+def test_the_fast_path_agrees_with_the_full_path(value, template):
+    from graders.api import compiled
+    from graders.grading import grade_item
+
+    spec = {
+        "id": "fp",
+        "type": "numeric",
+        "text": "?",
+        "answer": 4,
+        "tolerance": {"relative": 0.01},
+    }
+    raw = template.format(value)
+    full = grade_item(compiled(spec), raw, {}, slow=False)
+    fast = grade(spec, raw)
+    assert (fast.outcome, fast.score, fast.feedback) == (full.outcome, full.score, full.feedback)
+    assert fast.interpretation.canonical == full.interpretation.canonical
