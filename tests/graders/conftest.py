@@ -7,8 +7,11 @@ from graders.pool import get_pool, shutdown_pool
 
 @pytest.fixture(scope="session")
 def warm_pool():
-    """Start the pool's workers once (each imports sympy) so timed tests time grading only."""
-    pool = get_pool()
-    pool.warm_up()
-    yield pool
-    shutdown_pool()
+    """Start the pool's worker once (it imports sympy: ~1.5 s) so timed tests time grading
+    only. One worker is enough for tests that grade one answer at a time."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADER_POOL_SIZE", "1")
+        pool = get_pool()
+        pool.warm_up()
+        yield pool
+        shutdown_pool()

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from graders import OUTCOMES, grade, interpret
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 leaf = st.one_of(
     st.integers(1, 9).map(str),
