@@ -66,7 +66,7 @@ class QuotaExceeded(ExerciseInputError):
     def __init__(self, waiting: int, limit: int) -> None:
         super().__init__(
             {
-                "__all__": f"You already have {waiting} generations waiting (at most {limit} "
+                "form": f"You already have {waiting} generations waiting (at most {limit} "
                 "at a time). Wait for them to finish, then submit again."
             }
         )
@@ -153,7 +153,17 @@ def exercise_submit(
 
 
 def submission_reflect(*, submission: ExerciseSubmission, reflection: Any) -> ExerciseSubmission:
-    """Save the student's reflection (written after seeing the outputs) on both records."""
+    """Revise the reflection once the outputs are in (same attempt; the teacher sees the latest).
+
+    Refused once a teacher has returned the attempt: the grade was given for what they read.
+    """
+    from gradebook.quizzes.models import AttemptStatus
+
+    if submission.attempt.status == AttemptStatus.REVIEWED:
+        raise ExerciseInputError(
+            {"reflection": "Your teacher has already reviewed this submission; submit again "
+                           "to change your reflection."}
+        )
     text = clean_reflection(submission.item.spec, reflection, required=True)
     with transaction.atomic():
         attempt = submission.attempt
@@ -182,7 +192,7 @@ def job_retry(*, job: GenerationJob) -> GenerationJob:
             queued_at=timezone.now(),
         )
         if not updated:
-            raise ExerciseInputError({"__all__": "Only a failed generation can be retried."})
+            raise ExerciseInputError({"form": "Only a failed generation can be retried."})
         transaction.on_commit(lambda: jobs_publish([job.pk]))
     job.refresh_from_db()
     return job

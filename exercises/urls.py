@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from exercises import views
+
+app_name = "exercises"
+
+urlpatterns = [
+    path("", views.my_submissions, name="list"),
+    path("items/<int:item_id>/", views.exercise_form, name="form"),
+    path("<int:submission_id>/", views.submission_page, name="submission"),
+    path("<int:submission_id>/status/", views.submission_status, name="status"),
+    path("<int:submission_id>/reflection/", views.submission_reflection, name="reflection"),
+    path("jobs/<int:job_id>/retry/", views.job_retry, name="retry"),
+]

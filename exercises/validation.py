@@ -206,7 +206,9 @@ def clean_exercise(
         max_chars=_text_limit(spec.get("prompt"), "max_chars", DEFAULT_PROMPT_MAX),
         required=True,
     )
-    reflection_text = clean_reflection(spec, reflection, required=False)
+    # The grader refuses an exercise answer without its reflection when the spec sets rules
+    # for one (graders._grade_exercise): ask for it here, with the field named, before any job.
+    reflection_text = clean_reflection(spec, reflection, required=bool(spec.get("reflection")))
     return CleanExercise(prompt_text, reflection_text, clean_settings(spec, settings))
 
 

@@ -37,6 +37,9 @@ EXERCISE_SPEC = {
 }
 
 
+REFLECTION = "I expect the text to describe it and the image to show colours."
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     from exercises.runners.build import build_tiny_image_pipeline, build_tiny_text_model
@@ -99,7 +102,7 @@ def make_submission(exercise_item):
 
     def make(student, prompt="a red apple on a table", settings_in=None, kinds=("text", "image")):
         counter["n"] += 1
-        clean = clean_exercise(exercise_item.spec, prompt=prompt, reflection="",
+        clean = clean_exercise(exercise_item.spec, prompt=prompt, reflection=REFLECTION,
                                settings=settings_in or {})
         attempt = Attempt.objects.create(
             student=student, item=exercise_item, revision=exercise_item.current_revision(),

@@ -50,10 +50,12 @@ def submit(student: int, item: int, prompt: str = "a red apple", kinds: list | N
     from exercises.validation import clean_exercise
     from gradebook.courses.models import Item
     from gradebook.quizzes.models import Attempt
+    from tests.exercises.conftest import REFLECTION
 
     user = get_user_model().objects.get(pk=student)
     exercise = Item.objects.get(pk=item)
-    clean = clean_exercise(exercise.spec, prompt=prompt, reflection="", settings=settings or {})
+    clean = clean_exercise(exercise.spec, prompt=prompt, reflection=REFLECTION,
+                           settings=settings or {})
     with transaction.atomic():
         attempt = Attempt.objects.create(
             student=user, item=exercise, revision=exercise.current_revision(),

@@ -8,7 +8,10 @@ from exercises.validation import ExerciseInputError, clean_exercise
 from tests.exercises.conftest import EXERCISE_SPEC
 
 
-def clean(prompt="a cat", reflection="", **settings):
+REFLECTION = "The image was noise, the text was fluent."
+
+
+def clean(prompt="a cat", reflection=REFLECTION, **settings):
     return clean_exercise(EXERCISE_SPEC, prompt=prompt, reflection=reflection, settings=settings)
 
 
@@ -34,6 +37,7 @@ def test_it_keeps_a_chosen_seed_and_reads_numbers_typed_as_text():
         ({"prompt": "x" * 501}, "prompt", "501 characters long; the limit is 500"),
         ({"prompt": "a\x00b"}, "prompt", "NUL"),
         ({"reflection": "y" * 201}, "reflection", "the limit is 200"),
+        ({"reflection": ""}, "reflection", "The reflection is empty"),
         ({"reflection": "too short"}, "reflection", "at least 20"),
         ({"text": {"temperature": 3}}, "settings.text.temperature", "between 0 and 1.5, got 3"),
         ({"text": {"temperature": "0,7"}}, "settings.text.temperature", "use a point"),
@@ -54,7 +58,7 @@ def test_it_refuses_bad_input_naming_the_field(kwargs, field, message):
     args = {k: v for k, v in kwargs.items() if k in ("prompt", "reflection")}
     with pytest.raises(ExerciseInputError) as info:
         clean_exercise(EXERCISE_SPEC, prompt=args.get("prompt", "a cat"),
-                       reflection=args.get("reflection", ""), settings=settings)
+                       reflection=args.get("reflection", REFLECTION), settings=settings)
     assert info.value.field == field
     assert message in info.value.message
 
@@ -62,5 +66,6 @@ def test_it_refuses_bad_input_naming_the_field(kwargs, field, message):
 def test_it_never_allows_more_than_the_hard_cap_even_if_the_spec_does():
     spec = {**EXERCISE_SPEC, "settings": {"text": {"max_new_tokens": {"max": 100000}}}}
     with pytest.raises(ExerciseInputError) as info:
-        clean_exercise(spec, prompt="a", reflection="", settings={"text": {"max_new_tokens": 600}})
+        clean_exercise(spec, prompt="a", reflection=REFLECTION,
+                       settings={"text": {"max_new_tokens": 600}})
     assert "between 1 and 512" in info.value.message

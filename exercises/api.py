@@ -1,0 +1,158 @@
+"""The exercises API: submit, read a submission with its outputs, poll its state, reflect, retry.
+
+Errors use the shared body (``gradebook.api_errors``): ``{"error": {"message", "field", ...}}``
+with the field path of the bad input (``settings.text.temperature``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exercises import access, services
+from exercises.models import ExerciseSubmission, GenerationJob
+from exercises.validation import ExerciseInputError
+from gradebook.quizzes import access as quiz_access
+from gradebook.quizzes.services import SubmitError
+
+
+class TooManyWaitingJobs(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_waiting_jobs"
+
+
+def _refusal(error: ExerciseInputError) -> APIException:
+    if isinstance(error, services.QuotaExceeded):
+        return TooManyWaitingJobs(error.message)
+    field = None if error.field == "form" else error.field
+    return ValidationError({field or "non_field_errors": [error.message]})
+
+
+class SubmitSerializer(serializers.Serializer):
+    prompt = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    reflection = serializers.CharField(required=False, allow_blank=True, default="")
+    settings = serializers.DictField(required=False, default=dict)
+    idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ReflectionSerializer(serializers.Serializer):
+    reflection = serializers.CharField(allow_blank=True)
+
+
+class OutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    step = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    text = serializers.CharField()
+
+    def get_url(self, output: Any) -> str | None:
+        if not output.file:
+            return None
+        request = self.context.get("request")
+        url = output.file.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class JobSerializer(serializers.ModelSerializer):
+    outputs = OutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id", "kind", "status", "progress_step", "progress_total", "attempts", "error",
+            "settings", "device", "model_id", "model_revision", "untrained_model", "timings",
+            "result", "queued_at", "started_at", "finished_at", "outputs",
+        ]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    item = serializers.IntegerField(source="attempt.item_id")
+    attempt = serializers.IntegerField(source="attempt_id")
+    jobs = JobSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ExerciseSubmission
+        fields = ["id", "item", "attempt", "prompt", "reflection", "settings", "created_at",
+                  "jobs"]
+
+
+def _detail(request: Request, submission: ExerciseSubmission, code: int = 200) -> Response:
+    submission = (ExerciseSubmission.objects.prefetch_related("jobs__outputs")
+                  .select_related("attempt").get(pk=submission.pk))
+    data = SubmissionSerializer(submission, context={"request": request}).data
+    return Response(data, status=code)
+
+
+class SubmissionCreate(APIView):
+    @extend_schema(request=SubmitSerializer, responses={201: SubmissionSerializer})
+    def post(self, request: Request, item_id: int) -> Response:
+        item = quiz_access.item_for_student(request.user, item_id)
+        body = SubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            submission = services.exercise_submit(
+                student=request.user, item=item,
+                prompt=body.validated_data["prompt"],
+                reflection=body.validated_data["reflection"],
+                settings_in=body.validated_data["settings"],
+                idempotency_key=body.validated_data.get("idempotency_key") or None,
+            )
+        except ExerciseInputError as error:
+            raise _refusal(error) from None
+        except SubmitError as error:
+            raise ValidationError({error.field or "non_field_errors": [error.message]}) from None
+        return _detail(request, submission, status.HTTP_201_CREATED)
+
+
+class SubmissionList(APIView):
+    @extend_schema(responses={200: SubmissionSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        submissions = access.submissions_for_user(request.user).prefetch_related(
+            "jobs__outputs")[:100]
+        data = SubmissionSerializer(submissions, many=True, context={"request": request}).data
+        return Response(data)
+
+
+class SubmissionDetail(APIView):
+    @extend_schema(responses={200: SubmissionSerializer})
+    def get(self, request: Request, submission_id: int) -> Response:
+        return _detail(request, access.submission_for_user(request.user, submission_id))
+
+
+class SubmissionStatus(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, submission_id: int) -> Response:
+        submission = access.submission_for_user(request.user, submission_id)
+        return Response(services.submission_state(submission))
+
+
+class SubmissionReflection(APIView):
+    @extend_schema(request=ReflectionSerializer, responses={200: SubmissionSerializer})
+    def post(self, request: Request, submission_id: int) -> Response:
+        submission = access.submission_for_owner(request.user, submission_id)
+        body = ReflectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.submission_reflect(submission=submission,
+                                        reflection=body.validated_data["reflection"])
+        except ExerciseInputError as error:
+            raise _refusal(error) from None
+        return _detail(request, submission)
+
+
+class JobRetry(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request: Request, job_id: int) -> Response:
+        job = access.job_for_user(request.user, job_id)
+        try:
+            job = services.job_retry(job=job)
+        except ExerciseInputError as error:
+            raise _refusal(error) from None
+        return Response(JobSerializer(job, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)

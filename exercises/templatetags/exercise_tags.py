@@ -1,0 +1,56 @@
+"""Template helpers for exercise forms and outputs (the lesson page and review pages use them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+TOKEN_SHOWN = {"\n": "⏎", "\t": "⇥", " ": "␣"}
+
+
+@register.simple_tag(takes_context=True)
+def exercise_panel(context: Any, item: Any) -> dict[str, Any]:
+    """What the exercise partial needs: the item, its bounds, and the user's last submission."""
+    from exercises.access import latest_submission
+    from exercises.validation import bounds_for, exercise_models
+    from gradebook.courses.models import Item
+
+    item_id = item.get("id") if isinstance(item, dict) else getattr(item, "pk", item)
+    model = Item.objects.filter(pk=item_id).first()
+    if model is None:
+        return {}
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return {
+        "item": model,
+        "bounds": {kind: bounds_for(model.spec, kind) for kind in exercise_models(model.spec)},
+        "latest": latest_submission(user, model.pk) if user is not None else None,
+        "prompt_max": (model.spec.get("prompt") or {}).get("max_chars", 500),
+        "reflection": model.spec.get("reflection") or {},
+    }
+
+
+@register.filter
+def percent(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.1f}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def shown_token(token: str) -> str:
+    """A token as a student can see it: whitespace-only tokens get a visible symbol."""
+    if token and not token.strip():
+        return "".join(TOKEN_SHOWN.get(ch, ch) for ch in token)
+    return token
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -1,0 +1,118 @@
+"""Exercise pages: the form, the submission page with live job state, reflection and retry.
+
+Views stay thin: check access (``exercises.access``), call one service, render or redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from exercises import access, services
+from exercises.validation import ExerciseInputError, bounds_for, exercise_models
+from gradebook.quizzes import access as quiz_access
+from gradebook.quizzes.services import SubmitError
+
+
+def settings_from_post(spec: dict[str, Any], data: Any) -> dict[str, dict[str, Any]]:
+    """Form fields ``text_temperature``, ``image_steps``... -> nested settings (blank = default)."""
+    settings: dict[str, dict[str, Any]] = {}
+    for kind in exercise_models(spec):
+        values = {}
+        for name in bounds_for(spec, kind):
+            raw = data.get(f"{kind}_{name}", "")
+            if raw != "":
+                values[name] = raw
+        settings[kind] = values
+    return settings
+
+
+@login_required
+def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
+    """GET: the form alone. POST: submit it; errors re-render it with the values kept."""
+    item = quiz_access.item_for_student(request.user, item_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            submission = services.exercise_submit(
+                student=request.user,
+                item=item,
+                prompt=request.POST.get("prompt", ""),
+                reflection=request.POST.get("reflection", ""),
+                settings_in=settings_from_post(item.spec, request.POST),
+                idempotency_key=request.POST.get("idempotency_key") or None,
+            )
+        except ExerciseInputError as error:
+            errors = error.errors
+        except SubmitError as error:
+            errors = {error.field or "form": error.message}
+        else:
+            return redirect("exercises:submission", submission.pk)
+    status = 400 if errors else 200
+    return render(
+        request, "exercises/form.html",
+        {"exercise_item": item, "errors": errors, "values": request.POST}, status=status,
+    )
+
+
+@login_required
+@require_GET
+def submission_page(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access.submission_for_user(request.user, submission_id)
+    return render(request, "exercises/submission.html", {
+        "submission": submission,
+        "is_owner": submission.attempt.student_id == request.user.pk,
+        "lesson_url": reverse("lesson", args=[submission.item.course.slug,
+                                              submission.item.lesson.slug]),
+    })
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
+    """The small JSON the submission page polls while jobs are queued or running."""
+    submission = access.submission_for_user(request.user, submission_id)
+    response = JsonResponse(services.submission_state(submission))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def submission_reflection(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access.submission_for_owner(request.user, submission_id)
+    try:
+        services.submission_reflect(submission=submission,
+                                    reflection=request.POST.get("reflection", ""))
+    except ExerciseInputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Reflection saved."))
+    return redirect("exercises:submission", submission.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access.job_for_user(request.user, job_id)
+    try:
+        services.job_retry(job=job)
+    except ExerciseInputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The generation was queued again."))
+    return redirect("exercises:submission", job.submission_id)
+
+
+@login_required
+@require_GET
+def my_submissions(request: HttpRequest) -> HttpResponse:
+    submissions = access.submissions_for_user(request.user).prefetch_related("jobs")[:100]
+    return render(request, "exercises/list.html", {"submissions": submissions})
