@@ -7,7 +7,6 @@ import pytest
 from exercises.validation import ExerciseInputError, clean_exercise
 from tests.exercises.conftest import EXERCISE_SPEC
 
-
 REFLECTION = "The image was noise, the text was fluent."
 
 
