@@ -44,8 +44,10 @@ class NeedsSympy(Exception):
     """The fast path cannot decide; rerun with sympy in the grader pool."""
 
 
-_PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,2})?\s*\Z")
-_TEXT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+# Possessive quantifiers (++, *+): no backtracking, so matching is linear in the input even
+# for 100 kB of digits followed by a letter (a plain \d+\.?\d* is quadratic there).
+_PLAIN_NUMBER = re.compile(r"\s*+[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d{1,2})?\s*+\Z")
+_TEXT_NUMBER = re.compile(r"(?<![\w.])\d++(?:\.\d++)?(?![\w.])")
 N_POINTS = 8
 
 
@@ -87,7 +89,11 @@ def _invalid(message: str, pos: int | None = None) -> Interpretation:
 
 
 def read_numeric(part: Part, raw: str) -> Reading:
-    if _PLAIN_NUMBER.match(raw) and (part.unit is None or not part.unit_required):
+    if (
+        len(raw) <= 100
+        and _PLAIN_NUMBER.match(raw)
+        and (part.unit is None or not part.unit_required)
+    ):
         s = raw.strip()
         v = float(s)
         if math.isfinite(v) and len(s) <= 40:
@@ -637,7 +643,12 @@ def fast_correct(item: Item, response: Any) -> Result | None:
     item whose key is a constant. Anything else (and every wrong answer, which needs feedback)
     returns None and takes the full path, which gives the same verdict."""
     band = item.fast_band
-    if band is None or type(response) is not str or not _PLAIN_NUMBER.match(response):
+    if (
+        band is None
+        or type(response) is not str
+        or len(response) > 100
+        or not _PLAIN_NUMBER.match(response)
+    ):
         return None
     part = item.parts[0]
     s = response.strip()

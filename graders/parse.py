@@ -144,8 +144,8 @@ def normalize(raw: str) -> tuple[str, list[int] | None]:
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<grp>\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<grp>\d{1,3}(?:,\d{3})++(?!\d)(?:\.\d++)?)
+  | (?P<num>(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)
   | (?P<name>[A-Za-z_µ\uac00-\ud7a3][A-Za-z0-9_µ\uac00-\ud7a3]*)
   | (?P<cmd>\\(?:[A-Za-z]+|.))
   | (?P<op>\*\*|[-+*/^()!{}\[\]|,%])
@@ -153,6 +153,7 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
+_WRAPPER_ARG = re.compile(r"\s*+\{([^{}]*+)\}")
 _LATEX_SKIP = {
     "\\left",
     "\\right",
@@ -234,10 +235,10 @@ def tokenize(text: str) -> list[Token]:
                 toks.append(("op", "%", start))
                 continue
             if s in _LATEX_WRAPPERS:
-                m2 = re.compile(r"\s*\{\s*([^{}]*?)\s*\}").match(text, pos)
+                m2 = _WRAPPER_ARG.match(text, pos)
                 if m2 is None:
                     raise ParseError(f"{s} needs a {{...}} argument", start)
-                inner = m2.group(1)
+                inner = m2.group(1).strip()
                 pos = m2.end()
                 if inner:
                     toks.append(("name", inner, start))
@@ -620,7 +621,7 @@ def _here(t: Token) -> str:
 
 
 _PREFIX = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|≈)\s*)?(?:≈|~)?")
-_SUFFIX = re.compile(r"(?<=[A-Za-z)\]])\.\s*\Z")
+_SUFFIX = re.compile(r"(?<=[A-Za-z)\]])\.\s*+\Z")
 
 
 def parse(raw: str, ctx: Context) -> Parsed:

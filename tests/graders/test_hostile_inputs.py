@@ -80,6 +80,13 @@ HOSTILE_NUMERIC = [
     ("exp(exp(exp(exp(10))))", "invalid", "too large"),
     ("e^(e^(e^(e^e)))", "invalid", "too large"),
     ("1" * 60, "invalid", "too many digits"),
+    # backtracking traps for naive regexes (quadratic in the length without possessive groups)
+    ("1" * 999 + "x", "invalid", "too many digits"),
+    ("1." + "1" * 990 + "x", "invalid", "too many digits"),
+    ("9" * 95 + "e", "invalid", "too many digits"),
+    ("\\mathrm{" + " " * 990, "invalid", "needs a {...}"),
+    ("4" + " ." * 490, "invalid", "cannot be used"),
+    ("3," + "000," * 200 + "0", "invalid", ""),
     ("1/0", "invalid", "division by zero"),
     ("\\frac{1}{0}", "invalid", "division by zero"),
     ("ln(0)", "invalid", "logarithm"),
