@@ -216,6 +216,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # kombu polls the folder (default every 1 s): 0.1 s keeps the queue's share of a
+        # short generation job small at the cost of a cheap listdir ten times a second.
+        "polling_interval": env_float("BROKER_POLLING_INTERVAL", 0.1),
     }
 else:
     # The visibility timeout must exceed the hard time limit, or long jobs run twice
@@ -237,6 +240,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Generation workers load their models in worker_process_init (seconds, more on a busy host);
 # billiard's default of 4 s kills such a child before it reports up, in a loop.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 180.0)
+
+# --- Benchmarks ----------------------------------------------------------------------------------
+
+# scripts/load_submit.py compares submit with a bare DRF endpoint that writes one row; that
+# endpoint exists only when this is on, and never in production.
+BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+if PRODUCTION and BENCHMARK_ENDPOINTS:
+    raise ImproperlyConfigured("BENCHMARK_ENDPOINTS=1 is for load tests only, not PRODUCTION=1.")
 
 # --- Grading and generation ---------------------------------------------------------------------
 
