@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -213,6 +215,12 @@ class MistakeInput(serializers.Serializer):
 
 
 class CoursesView(APIView):
+    @extend_schema(
+        summary="Courses the teacher teaches, with queue counts",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         attempts = access.attempts_for_teacher(request.user)
         return Response(
@@ -232,6 +240,12 @@ class CoursesView(APIView):
 
 
 class QueueView(APIView):
+    @extend_schema(
+        summary="Review queue (filters: course, lesson, item, student, state; limit/offset)",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         attempts = access.attempts_for_teacher(request.user)
         filters = selectors.QueueFilters.from_params(request.query_params)
@@ -248,6 +262,12 @@ class QueueView(APIView):
 
 
 class AttemptView(APIView):
+    @extend_schema(
+        summary="One attempt with its review, submission and grade history",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_teacher(request.user, pk)
         filters = selectors.QueueFilters.from_params(request.query_params)
@@ -261,6 +281,12 @@ class AttemptView(APIView):
 
 
 class ReviewView(APIView):
+    @extend_schema(
+        summary="Save a review as draft or return it to the student",
+        tags=["teach"],
+        request=ReviewInput,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_teacher(request.user, pk)
         body = ReviewInput(data=request.data)
@@ -276,6 +302,12 @@ class ReviewView(APIView):
 
 
 class OverrideView(APIView):
+    @extend_schema(
+        summary="Override an auto-graded answer (reason required)",
+        tags=["teach"],
+        request=OverrideInput,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_teacher(request.user, pk)
         body = OverrideInput(data=request.data)
@@ -289,18 +321,36 @@ class OverrideView(APIView):
 
 
 class HistoryView(APIView):
+    @extend_schema(
+        summary="Every change to an attempt's grade",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_teacher(request.user, pk)
         return Response({"attempt": attempt.pk, "history": selectors.grade_history(attempt)})
 
 
 class GradebookView(APIView):
+    @extend_schema(
+        summary="Gradebook: students x lessons with item points and totals",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, slug: str) -> Response:
         course = access.course_for_teacher(request.user, slug)
         return Response(selectors.gradebook_for(course).as_dict())
 
 
 class CourseAnalyticsView(APIView):
+    @extend_schema(
+        summary="Per-item statistics and misconception counts of a course",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, slug: str) -> Response:
         course = access.course_for_teacher(request.user, slug)
         items = [
@@ -317,12 +367,24 @@ class CourseAnalyticsView(APIView):
 
 
 class ItemAnalyticsView(APIView):
+    @extend_schema(
+        summary="Item analytics: attempts, first-try share, tries, wrong answers",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, slug: str, key: str) -> Response:
         item = access.item_for_teacher(request.user, slug, key)
         return Response(selectors.item_analytics(item))
 
 
 class MistakesView(APIView):
+    @extend_schema(
+        summary="Declare a wrong answer as a known mistake in the item spec",
+        tags=["teach"],
+        request=MistakeInput,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, slug: str, key: str) -> Response:
         item = access.item_for_teacher(request.user, slug, key)
         body = MistakeInput(data=request.data)
@@ -338,6 +400,12 @@ class MistakesView(APIView):
 
 
 class RegradeStartView(APIView):
+    @extend_schema(
+        summary="Start a background regrade preview of an item",
+        tags=["teach"],
+        request=None,
+        responses={202: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, slug: str, key: str) -> Response:
         item = access.item_for_teacher(request.user, slug, key)
         try:
@@ -348,6 +416,12 @@ class RegradeStartView(APIView):
 
 
 class RegradeView(APIView):
+    @extend_schema(
+        summary="A regrade run: progress, summary and the previewed changes",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
         limit, offset = _limit_offset(request, default=100, most=1000)
@@ -362,6 +436,12 @@ class RegradeView(APIView):
 
 
 class RegradeApplyView(APIView):
+    @extend_schema(
+        summary="Apply exactly the previewed regrade",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
         try:
@@ -372,6 +452,12 @@ class RegradeApplyView(APIView):
 
 
 class RegradeDiscardView(APIView):
+    @extend_schema(
+        summary="Discard a regrade preview",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
         try:
@@ -384,6 +470,12 @@ class RegradeDiscardView(APIView):
 class MyFeedbackView(APIView):
     """A student's own grade and the returned review (a draft stays hidden)."""
 
+    @extend_schema(
+        summary="The student's own grade and returned review",
+        tags=["grades"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_student(request.user, pk)
         return Response(selectors.feedback_for(attempt).as_dict())
