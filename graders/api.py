@@ -130,9 +130,9 @@ def _grade_in_pool(
         res.interpretation = _first_interpretation(item, response)
         return res
     if "error" in reply:
+        log.warning("graders: pool worker failed on item %s: %s", spec.get("id"), reply["error"])
         res = _undecided(
-            f"This answer could not be checked ({reply['error']}); it was not "
-            "counted. Try writing it more simply."
+            "This answer could not be checked, so it was not counted. Try writing it more simply."
         )
         res.interpretation = _first_interpretation(item, response)
         return res
