@@ -54,6 +54,7 @@ def graded_course():
     return Course.objects.get(slug="ai-gen")
 
 
+@pytest.mark.embedded
 def test_the_csv_is_one_row_per_student_with_plain_numbers(graded):
     text = gradebook_csv(gradebook_for(graded_course()))
     assert text.startswith("\ufeff")

@@ -89,6 +89,7 @@ def test_the_preview_says_whose_scores_would_change_and_changes_nothing(tara, st
     assert _score(a["alice"]) == 0.0 and _score(a["bob"]) == 1.0
 
 
+@pytest.mark.embedded
 def test_applying_changes_exactly_the_preview_and_keeps_overrides(tara, story):
     item, a = story
     run = regrade_apply(run=_preview(item, tara), by=tara)

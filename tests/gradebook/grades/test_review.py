@@ -27,6 +27,7 @@ def test_a_draft_keeps_scores_and_comment_but_does_not_grade(tara, alice, free_t
     assert not GradeChange.objects.filter(attempt=attempt).exists()
 
 
+@pytest.mark.embedded
 def test_returning_sets_the_score_through_the_history(tara, alice, free_text_item):
     attempt = make_attempt(alice, free_text_item, "It flattens the distribution.")
     review_save(
