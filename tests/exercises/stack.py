@@ -113,6 +113,18 @@ class Stack:
         wait_for(lambda: any("ready." in line for line in self.log), timeout=120,
                  interval=0.1, what="the worker to be ready")
 
+    def start_runall(self, port: int) -> None:
+        """``manage.py runall`` (what ``make run`` starts): web, workers and the sweeper."""
+        self.log = []
+        self.worker = subprocess.Popen(
+            [PYTHON, "manage.py", "runall", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read_log, args=(self.worker,), daemon=True).start()
+        wait_for(lambda: any("generation models in worker child" in line for line in self.log),
+                 timeout=180, interval=0.1, what="runall's gpu worker to load its models")
+
     def _read_log(self, process: subprocess.Popen) -> None:
         assert process.stdout is not None
         for line in process.stdout:
@@ -144,6 +156,33 @@ class Stack:
         return wait_for(lambda: (job := self.job(job_id))["status"] == status and job,
                         timeout=timeout, interval=0.1,
                         what=f"job {job_id} to be {status} (log tail: {''.join(self.log[-15:])})")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def stack_env(root: Path, db: Path, models: dict[str, Path], broker_url: str) -> dict[str, str]:

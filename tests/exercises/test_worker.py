@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import os
 import signal
+import urllib.request
 
 import pytest
 
-from tests.exercises.stack import RedisServer, Stack, migrated_template, wait_for
+from tests.exercises.stack import (
+    RedisServer,
+    Stack,
+    alive,
+    descendants,
+    free_port,
+    migrated_template,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -96,12 +105,23 @@ def test_a_job_submitted_while_redis_is_down_runs_once_redis_is_back(make_stack,
 
 
 @pytest.mark.embedded
-def test_the_embedded_filesystem_broker_runs_a_submission_end_to_end(make_stack):
+def test_runall_serves_runs_a_submission_on_the_embedded_broker_and_stops_on_ctrl_c(
+        make_stack):
     stack = make_stack("filesystem://")
     ids = stack.ctl("setup")
-    stack.start_worker()
+    port = free_port()
+    stack.start_runall(port)
     submitted = stack.ctl("submit", **ids)
     text_job, image_job = submitted["jobs"]
     assert stack.wait_job(text_job, "succeeded")["outputs"][0]["kind"] == "text"
     image = stack.wait_job(image_job, "succeeded")
     assert sorted({o["kind"] for o in image["outputs"]}) == ["frame", "image"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=30) as page:
+        assert page.status == 200
+
+    processes = descendants(stack.worker.pid)
+    assert len(processes) >= 4  # web, two worker parents and at least the gpu child
+    os.kill(stack.worker.pid, signal.SIGINT)  # what Ctrl-C sends
+    stack.worker.wait(timeout=60)
+    wait_for(lambda: not any(alive(pid) for pid in processes), timeout=30,
+             what="every child of runall to stop")
