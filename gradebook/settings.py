@@ -209,12 +209,14 @@ SPECTACULAR_SETTINGS = {
 BROKER_DIR = Path(env_str("BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # kombu keeps its exchange tables in ./control unless told: keep them with the queue.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # kombu polls the folder (default every 1 s): 0.1 s keeps the queue's share of a
         # short generation job small at the cost of a cheap listdir ten times a second.
