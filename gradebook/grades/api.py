@@ -162,7 +162,7 @@ def change_data(change: RegradeChange, max_points: float) -> dict[str, Any]:
         "student": change.attempt.student.get_username(),
         "number": change.attempt.number,
         "response": change.attempt.response,
-        "interpreted_as": change.interpreted_as,
+        "interpreted_as": change.outcome.interpreted_as,
         "old_score": change.old_score,
         "new_score": change.new_score,
         "old_points": _points(change.old_score, max_points),
@@ -425,7 +425,9 @@ class RegradeView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
         limit, offset = _limit_offset(request, default=100, most=1000)
-        changes = run.changes.select_related("attempt", "attempt__student").order_by("id")
+        changes = run.changes.select_related("attempt", "attempt__student", "outcome").order_by(
+            "id"
+        )
         points = float(run.item.points)
         return Response(
             {

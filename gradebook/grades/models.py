@@ -252,25 +252,40 @@ class RegradeRun(models.Model):
         )
 
 
+class RegradeOutcome(models.Model):
+    """One distinct grading result in a preview, shared by every attempt that got it.
+
+    A class gives the same few answers over and over: storing the grader's result once per
+    distinct answer (not per attempt) keeps a 100,000-answer preview small and fast to write.
+    """
+
+    run = models.ForeignKey(RegradeRun, on_delete=models.CASCADE, related_name="outcomes")
+    outcome = models.CharField(max_length=20)
+    # The grader's own score before the retry penalty (becomes ``Attempt.auto_score``).
+    auto_score = models.FloatField(null=True, blank=True)
+    correct = models.BooleanField(default=False)
+    result = models.JSONField(default=dict, blank=True)
+    interpreted_as = models.CharField(max_length=500, blank=True)
+    misconception = models.CharField(max_length=100, blank=True)
+    feedback = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.interpreted_as!r}"
+
+
 class RegradeChange(models.Model):
-    """One attempt whose score the previewed regrade would change, with everything it sets."""
+    """One attempt whose score the previewed regrade would change, and to what."""
 
     run = models.ForeignKey(RegradeRun, on_delete=models.CASCADE, related_name="changes")
     attempt = models.ForeignKey("quizzes.Attempt", on_delete=models.CASCADE, related_name="+")
+    outcome = models.ForeignKey(RegradeOutcome, on_delete=models.CASCADE, related_name="+")
     old_score = models.FloatField(null=True, blank=True)
     new_score = models.FloatField(null=True, blank=True)
-    # The grader's own score before the retry penalty (becomes ``Attempt.auto_score``).
-    new_auto_score = models.FloatField(null=True, blank=True)
     old_correct = models.BooleanField(default=False)
     new_correct = models.BooleanField(default=False)
     # The attempt's grade as the preview saw it: applying skips it if any of these moved.
     seen_source = models.CharField(max_length=20)
     seen_change_id = models.BigIntegerField(null=True, blank=True)
-    # The grader's new reading, copied onto the attempt when applied.
-    result = models.JSONField(default=dict, blank=True)
-    interpreted_as = models.CharField(max_length=500, blank=True)
-    misconception = models.CharField(max_length=100, blank=True)
-    feedback = models.TextField(blank=True)
     applied = models.BooleanField(default=False)
     skipped_reason = models.CharField(max_length=100, blank=True)
 

@@ -35,6 +35,7 @@ from gradebook.courses.models import Item, ItemRevision
 from gradebook.grades.models import (
     ACTIVE_REGRADE_STATUSES,
     RegradeChange,
+    RegradeOutcome,
     RegradeRun,
     RegradeStatus,
     Review,
@@ -325,6 +326,7 @@ def _compute(run: RegradeRun, *, chunk_size: int) -> RegradeRun:
 
     # A run taken over from a dead worker starts again from scratch.
     RegradeChange.objects.filter(run=run).delete()
+    RegradeOutcome.objects.filter(run=run).delete()
     spec = run.revision.spec
     penalty = float(run.item.retry_penalty or 0)
     counts = dict.fromkeys(
@@ -353,6 +355,7 @@ def _compute(run: RegradeRun, *, chunk_size: int) -> RegradeRun:
     done = 0
     for chunk in _chunks(attempts.iterator(chunk_size=chunk_size), chunk_size):
         pending: list[RegradeChange] = []
+        new_outcomes: list[RegradeOutcome] = []
         for attempt in chunk:
             counts["total"] += 1
             if attempt.score_source in (GradeSource.OVERRIDE, GradeSource.REVIEW):
@@ -385,22 +388,34 @@ def _compute(run: RegradeRun, *, chunk_size: int) -> RegradeRun:
                 counts["raised"] += 1
             elif new_score < attempt.score:
                 counts["lowered"] += 1
-            pending.append(
-                RegradeChange(
+            outcome_row = graded.get("row")
+            if outcome_row is None:
+                outcome_row = graded["row"] = RegradeOutcome(
                     run=run,
-                    attempt_id=attempt.pk,
-                    old_score=attempt.score,
-                    new_score=new_score,
-                    new_auto_score=graded["score"],
-                    old_correct=attempt.correct,
-                    new_correct=new_correct,
-                    seen_source=attempt.score_source,
+                    outcome=outcome,
+                    auto_score=graded["score"],
+                    correct=new_correct,
                     result=graded["result"],
                     interpreted_as=graded["interpreted_as"],
                     misconception=graded["misconception"],
                     feedback=graded["feedback"],
                 )
+                new_outcomes.append(outcome_row)
+            pending.append(
+                RegradeChange(
+                    run=run,
+                    attempt_id=attempt.pk,
+                    outcome=outcome_row,
+                    old_score=attempt.score,
+                    new_score=new_score,
+                    old_correct=attempt.correct,
+                    new_correct=new_correct,
+                    seen_source=attempt.score_source,
+                )
             )
+        if new_outcomes:
+            RegradeOutcome.objects.bulk_create(new_outcomes, batch_size=chunk_size)
+            new_outcomes = []
         if pending:
             last_seen = dict(
                 GradeChange.objects.filter(attempt_id__in=[c.attempt_id for c in pending])
@@ -453,6 +468,7 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
             run.changes.order_by("id").iterator(chunk_size=chunk_size), chunk_size
         ):
             ids = [c.attempt_id for c in chunk]
+            outcomes = RegradeOutcome.objects.in_bulk({c.outcome_id for c in chunk})
             current = {
                 a.pk: a
                 for a in Attempt.objects.select_for_update()
@@ -477,13 +493,14 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
                     change.skipped_reason = "changed since the preview"
                     skipped += 1
                     continue
-                attempt.auto_score = change.new_auto_score
+                outcome = outcomes[change.outcome_id]
+                attempt.auto_score = outcome.auto_score
                 attempt.correct = change.new_correct
                 attempt.status = AttemptStatus.GRADED
-                attempt.result = change.result
-                attempt.feedback = change.feedback
-                attempt.interpreted_as = change.interpreted_as
-                attempt.misconception = change.misconception
+                attempt.result = outcome.result
+                attempt.feedback = outcome.feedback
+                attempt.interpreted_as = outcome.interpreted_as
+                attempt.misconception = outcome.misconception
                 attempt.revision_id = run.revision_id
                 change.applied = True
                 to_apply.append((attempt, change.new_score))

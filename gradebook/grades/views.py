@@ -377,7 +377,7 @@ def regrade_start(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 def regrade_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = access.regrade_run_for_teacher(request.user, pk)
     changes = Paginator(
-        run.changes.select_related("attempt", "attempt__student").order_by("id"), 100
+        run.changes.select_related("attempt", "attempt__student", "outcome").order_by("id"), 100
     ).get_page(request.GET.get("page"))
     points = float(run.item.points)
     return render(

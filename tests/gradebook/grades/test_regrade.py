@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from gradebook.celery import app as celery_app
-from gradebook.grades.models import RegradeChange, RegradeRun, RegradeStatus
+from gradebook.grades.models import RegradeChange, RegradeOutcome, RegradeRun, RegradeStatus
 from gradebook.grades.services import (
     GradingError,
     grade_override,
@@ -160,10 +160,14 @@ def test_a_stale_claim_is_taken_over_and_recomputed(tara, story):
     RegradeRun.objects.filter(pk=run.pk).update(
         status=RegradeStatus.RUNNING, heartbeat_at=long_ago, attempts=1
     )
-    RegradeChange.objects.create(run=run, attempt=Attempt.objects.first(), seen_source="auto")
+    leftover = RegradeOutcome.objects.create(run=run, outcome="correct")
+    RegradeChange.objects.create(
+        run=run, attempt=Attempt.objects.first(), outcome=leftover, seen_source="auto"
+    )
     run = regrade_compute_preview(run.pk)
     assert run.status == RegradeStatus.PREVIEWED and run.attempts == 2
     assert run.changes.count() == 4
+    assert not RegradeOutcome.objects.filter(pk=leftover.pk).exists()
 
 
 def test_only_one_preview_runs_at_a_time(tara, story):
