@@ -1,6 +1,8 @@
-"""A grader pool worker: ``python -m graders._worker`` (started by :mod:`graders.pool`).
+"""Grader pool processes: ``python -m graders._worker --zygote FD`` (started by
+:mod:`graders.pool`) imports sympy once and forks workers on request.
 
-Reads length-prefixed JSON requests on stdin, grades with sympy allowed, writes the result.
+A worker reads length-prefixed JSON requests on its input pipe, grades with sympy allowed, and
+writes the result.
 Memory is capped with ``RLIMIT_AS`` and CPU time with ``RLIMIT_CPU`` (re-armed before every
 task to "CPU used so far + twice the budget"), so a runaway computation dies even if the parent
 were not watching. It exits at end of input, which is also what happens when the parent dies.
@@ -13,6 +15,8 @@ import json
 import math
 import os
 import resource
+import signal
+import socket
 import struct
 import sys
 import time
@@ -63,17 +67,10 @@ def _warm_up() -> None:
     sympy.count_ops(x**2)
 
 
-def main() -> None:
-    stdin = sys.stdin.buffer
-    stdout = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write to the protocol stream
-    from graders import (
-        api,
-        symbolic,  # noqa: F401
-    )
+def serve(stdin: Any, stdout: Any) -> None:
+    """Answer requests until end of input."""
+    from graders import api
 
-    _limit_memory()
-    _warm_up()
     _write(stdout, {"ready": True})
     while True:
         head = _read(stdin, _HEADER.size)
@@ -96,6 +93,71 @@ def main() -> None:
             continue
         reply["worker_ms"] = (time.perf_counter() - t0) * 1000
         _write(stdout, reply)
+
+
+def _warm_imports() -> None:
+    from graders import api
+
+    _warm_up()
+    # One request of each kind, so a freshly forked worker finds the code paths warm.
+    for form, answer, key in (("factored", "(x+1)(x+2)", "(x+1)*(x+2)"),
+                              ("expanded", "x^2+2x+1", "(x+1)^2"),
+                              ("simplified", "x^2/x", "x")):  # fmt: skip
+        spec = {"id": f"warm-{form}", "type": "symbolic", "text": "?", "answer": key,
+                "variables": ["x"], "form": form}  # fmt: skip
+        api.handle_pool_request({"op": "grade", "spec": spec, "response": answer})
+
+
+def zygote(sock_fd: int) -> None:
+    """Import and warm up once, then fork one worker per ``spawn`` request on the socket.
+
+    The request carries the worker's two pipe ends (``SCM_RIGHTS``); the reply is its pid.
+    Children are reaped automatically (``SIGCHLD`` ignored). End of file on the socket means
+    the pool's process is gone: the zygote exits, and so do the workers (their input closes).
+    """
+    sock = socket.socket(fileno=sock_fd)
+    _warm_imports()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    sock.sendall(b"ready")
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 64, 2)
+        except OSError:
+            return
+        if not msg:
+            return
+        words = msg.decode().split()
+        if len(fds) != 2 or words[:1] != ["spawn"]:
+            for fd in fds:
+                os.close(fd)
+            continue
+        req_r, resp_w = fds
+        pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                sock.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.environ["GRADER_WORKER_MEMORY_MB"] = words[1] if len(words) > 1 else "1024"
+                _limit_memory()
+                serve(os.fdopen(req_r, "rb", buffering=0), os.fdopen(resp_w, "wb", buffering=0))
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(resp_w)
+        sock.sendall(f"pid {pid}".encode())
+
+
+def main() -> None:
+    sys.stdout = sys.stderr  # nothing else may write to a protocol stream
+    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
+        zygote(int(sys.argv[2]))
+        return
+    # A stand-alone worker on stdin/stdout (for debugging: the pool uses the zygote).
+    _warm_imports()
+    _limit_memory()
+    out = sys.__stdout__
+    assert out is not None
+    serve(sys.stdin.buffer, out.buffer)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import contextlib
 import json
 import os
 import select
+import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -82,47 +84,120 @@ def memory_limit_mb() -> int:
     return max(256, int(_env("GRADER_MEMORY_MB", "memory_mb", 1024)))
 
 
-class _Worker:
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+class _Zygote:
+    """A process that imported sympy once and forks a worker on request (a few ms, instead of
+    the ~1.5 s a fresh interpreter needs to import sympy): replacing a killed worker is cheap,
+    so an answer that overruns cannot make the pool spend seconds of CPU per attack.
+
+    Spawning passes the worker's two pipe ends over a Unix socket (``SCM_RIGHTS``); the
+    zygote ignores ``SIGCHLD`` so its children are reaped automatically, and it exits when the
+    socket reaches end of file (this process went away).
+    """
+
     def __init__(self) -> None:
-        env = dict(os.environ)
-        env["GRADER_WORKER_MEMORY_MB"] = str(memory_limit_mb())
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graders._worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            [sys.executable, "-m", "graders._worker", "--zygote", str(theirs.fileno())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=env,
-            close_fds=True,
+            env=_worker_env(),
+            pass_fds=(theirs.fileno(),),
         )
+        theirs.close()
+        self.lock = threading.Lock()
+        self.ready = False
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, memory_mb: int) -> tuple[int, int, int] | None:
+        """(pid, fd to write requests, fd to read replies) of a new worker, or None."""
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        try:
+            with self.lock:
+                if not self.ready:
+                    self.sock.settimeout(STARTUP_TIMEOUT_S)
+                    if self.sock.recv(16) != b"ready":
+                        raise OSError("the zygote did not start")
+                    self.ready = True
+                self.sock.settimeout(STARTUP_TIMEOUT_S)
+                socket.send_fds(self.sock, [f"spawn {memory_mb}".encode()], [req_r, resp_w])
+                reply = self.sock.recv(32)
+            if not reply.startswith(b"pid "):
+                raise OSError(f"unexpected zygote reply {reply!r}")
+            pid = int(reply[4:])
+        except (OSError, ValueError):
+            for fd in (req_w, resp_r):
+                os.close(fd)
+            return None
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        return pid, req_w, resp_r
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+
+    def abandon(self) -> None:
+        """In a forked child: close our copy of the socket, leave the process alone."""
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class _Worker:
+    def __init__(self, pid: int, req_w: int, resp_r: int) -> None:
+        self.pid = pid
+        self.req_w = req_w
+        self.resp_r = resp_r
         self.ready = False
         self.tasks = 0
+        self.closed = False
+        self.dead = False  # set when its pipes broke (as opposed to a budget overrun)
 
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
+    def alive(self) -> bool:
+        if self.closed:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        try:  # a zombie still answers kill(0)
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return True
 
     def _read_exact(self, n: int, deadline: float) -> bytes | None:
-        assert self.proc.stdout is not None
-        try:
-            fd = self.proc.stdout.fileno()
-        except ValueError:
-            return None
         buf = b""
         while len(buf) < n:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or self.closed:
                 return None
             try:
-                r, _, _ = select.select([fd], [], [], left)
+                r, _, _ = select.select([self.resp_r], [], [], left)
                 if not r:
                     return None
-                chunk = os.read(fd, n - len(buf))
+                chunk = os.read(self.resp_r, n - len(buf))
             except (OSError, ValueError):  # closed under us by shutdown
+                self.dead = True
                 return None
             if not chunk:
-                return None  # the worker died (memory or CPU limit, crash)
+                self.dead = True  # the worker died (memory or CPU limit, crash, killed)
+                return None
             buf += chunk
         return buf
 
@@ -141,37 +216,36 @@ class _Worker:
         return self.ready
 
     def call(self, request: dict[str, Any], budget: float) -> Any:
-        assert self.proc.stdin is not None
         body = json.dumps(request, default=str).encode()
         try:
-            self.proc.stdin.write(_HEADER.pack(len(body)) + body)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            os.write(self.req_w, _HEADER.pack(len(body)) + body)
+        except OSError:  # BrokenPipeError: it died while idle
+            self.dead = True
             return None
         self.tasks += 1
         return self._read_message(time.monotonic() + budget)
 
+    def _close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            for fd in (self.req_w, self.resp_r):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
     def kill(self) -> None:
         with contextlib.suppress(OSError):
-            self.proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                if f is not None:
-                    f.close()
-            except OSError:
-                pass
+            os.kill(self.pid, signal.SIGKILL)
+        self._close()
 
     def stop(self) -> None:
-        """Ask politely (end of input), then kill."""
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-            self.proc.wait(timeout=1)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
+        """End of input makes the worker exit; the kill is for one stuck in a computation."""
+        self._close()
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def abandon(self) -> None:
+        """In a forked child: close our copies of the pipes, leave the process alone."""
+        self._close()
 
 
 class GraderPool:
@@ -182,11 +256,46 @@ class GraderPool:
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
+        self._starting = 0  # slots reserved by threads that are spawning a worker
+        self._zygote: _Zygote | None = None
+        self._zygote_lock = threading.Lock()
         self.killed = 0  # how many workers were killed for overrunning (for tests and stats)
 
     def worker_pids(self) -> list[int]:
         with self._cond:
             return sorted(w.pid for w in self._workers)
+
+    def process_pids(self) -> list[int]:
+        """The workers and the zygote: every process this pool started."""
+        z = self._zygote
+        return sorted([*self.worker_pids(), *([z.proc.pid] if z is not None else [])])
+
+    def _reserve(self) -> bool:
+        """Under ``_cond``: take a slot for a new worker if the pool is not full."""
+        if len(self._workers) + self._starting >= pool_size():
+            return False
+        self._starting += 1
+        return True
+
+    def _spawn_reserved(self) -> _Worker | None:
+        """Outside ``_cond``: start a worker in a reserved slot (ready or not)."""
+        try:
+            with self._zygote_lock:
+                if self._zygote is None or not self._zygote.alive():
+                    if self._zygote is not None:
+                        self._zygote.stop()
+                    self._zygote = _Zygote()
+                zygote = self._zygote
+            got = zygote.spawn(memory_limit_mb())
+            w = None if got is None else _Worker(*got)
+        except OSError:
+            w = None
+        with self._cond:
+            self._starting -= 1
+            if w is not None:
+                self._workers.add(w)
+            self._cond.notify()
+        return w
 
     def _acquire(self) -> _Worker | None:
         deadline = time.monotonic() + QUEUE_TIMEOUT_S
@@ -194,17 +303,17 @@ class GraderPool:
             while True:
                 while self._idle:
                     w = self._idle.pop()
-                    if w.proc.poll() is None:
+                    if w.alive():
                         return w
                     self._workers.discard(w)
-                if len(self._workers) < pool_size():
-                    w = _Worker()
-                    self._workers.add(w)
-                    return w
+                    w.kill()
+                if self._reserve():
+                    break
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self._cond.wait(left)
+        return self._spawn_reserved()
 
     def _release(self, w: _Worker, ok: bool) -> None:
         with self._cond:
@@ -217,16 +326,15 @@ class GraderPool:
             w.kill()
 
     def _replace_in_background(self) -> None:
-        """Start a replacement now so the next answer does not pay the interpreter start-up."""
+        """Start a replacement now so the next answer finds a ready worker."""
         with self._cond:
-            if len(self._workers) >= pool_size():
+            if not self._reserve():
                 return
-            w = _Worker()
-            self._workers.add(w)
 
         def warm() -> None:
-            ok = w.wait_ready()
-            self._release(w, ok)
+            w = self._spawn_reserved()
+            if w is not None:
+                self._release(w, w.wait_ready())
 
         threading.Thread(target=warm, daemon=True, name="grader-pool-warm").start()
 
@@ -234,30 +342,38 @@ class GraderPool:
         """The worker's reply to ``request``, or None when the budget ran out (worker killed)
         or no worker could be had."""
         budget = time_budget() if budget is None else budget
-        w = self._acquire()
-        if w is None:
-            return None
-        if not w.wait_ready():
+        for _attempt in range(3):
+            w = self._acquire()
+            if w is None:
+                return None
+            if not w.wait_ready():
+                self._release(w, False)
+                continue
+            t0 = time.monotonic()
+            reply = w.call({**request, "budget": budget}, budget)
+            if reply is not None:
+                self._release(w, True)
+                return reply
             self._release(w, False)
-            return None
-        reply = w.call({**request, "budget": budget}, budget)
-        if reply is None:
+            if w.dead and time.monotonic() - t0 < budget / 2:
+                continue  # it had died while idle (killed from outside): try another
             self.killed += 1
-            self._release(w, False)
             self._replace_in_background()
             return None
-        self._release(w, True)
-        return reply
+        return None
 
     def warm_up(self) -> None:
         """Start every worker now and wait until each is ready (for gunicorn's ``post_fork``
         or Celery's ``worker_process_init``, so the first answers do not wait for start-up)."""
         started: list[_Worker] = []
-        with self._cond:
-            while len(self._workers) < pool_size():
-                w = _Worker()
-                self._workers.add(w)
-                started.append(w)
+        while True:
+            with self._cond:
+                if not self._reserve():
+                    break
+            w = self._spawn_reserved()
+            if w is None:
+                break
+            started.append(w)
         for w in started:
             self._release(w, w.wait_ready())
 
@@ -266,10 +382,24 @@ class GraderPool:
             workers = list(self._workers)
             self._workers.clear()
             self._idle.clear()
+        with self._zygote_lock:
+            zygote, self._zygote = self._zygote, None
         if os.getpid() != self.pid:
-            return  # a forked child: these are the parent's workers
+            self.abandon(workers, zygote)  # a forked child: these are the parent's workers
+            return
         for w in workers:
             w.stop()
+        if zygote is not None:
+            zygote.stop()
+
+    def abandon(self, workers: list[_Worker] | None = None, zygote: _Zygote | None = None) -> None:
+        """Close the handles a forked child inherited, without touching the processes (they
+        belong to the parent), so the parent's workers still see end of input when it exits."""
+        for w in workers if workers is not None else list(self._workers):
+            w.abandon()
+        z = zygote if zygote is not None else self._zygote
+        if z is not None:
+            z.abandon()
 
 
 _POOL: GraderPool | None = None
@@ -298,8 +428,10 @@ def shutdown_pool() -> None:
 
 def _after_fork_in_child() -> None:
     global _POOL, _POOL_LOCK
-    _POOL = None  # the inherited handles belong to the parent's workers
+    inherited, _POOL = _POOL, None  # the inherited handles belong to the parent's workers
     _POOL_LOCK = threading.Lock()
+    if inherited is not None:
+        inherited.abandon()  # (no locks taken: one may have been held by a thread at fork time)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -49,6 +49,16 @@ def alive(pid):
         return False
 
 
+def gone(pids, within=5.0):
+    """Whether every pid has exited within ``within`` seconds (a kill is asynchronous)."""
+    deadline = time.monotonic() + within
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_form_rules_that_need_sympy_are_graded_in_the_pool(warm_pool):
     assert grade(FACTORED, "(x+1)(x+2)").outcome == "correct"
     r = grade(FACTORED, "x^2+3x+2")
@@ -73,7 +83,7 @@ def test_an_overrunning_worker_is_killed_and_replaced(monkeypatch):
         t0 = time.perf_counter()
         assert pool.run(request(EXPENSIVE, "(x+y+z+1)^40"), budget=0.3) is None
         assert time.perf_counter() - t0 < 1.0
-        assert pool.killed == 1 and not alive(first)
+        assert pool.killed == 1 and gone([first])
         reply = pool.run(request(FACTORED, "(x+1)(x+2)"), budget=5)
         assert reply["result"]["outcome"] == "correct"
         assert pool.worker_pids() != [first]
@@ -96,11 +106,11 @@ def test_the_pool_never_starts_more_workers_than_its_size(monkeypatch):
         for t in threads:
             t.join()
         assert [r["result"]["outcome"] for r in replies] == ["incorrect"] * 4
-        pids = pool.worker_pids()
-        assert len(pids) == 1
+        assert len(pool.worker_pids()) == 1
+        pids = pool.process_pids()
     finally:
         pool.shutdown()
-    assert not any(alive(p) for p in pids), "shutdown leaves no worker behind"
+    assert gone(pids), "shutdown leaves no worker behind"
 
 
 def test_a_forked_child_gets_its_own_pool_and_leaves_the_parents_alone(warm_pool):
@@ -135,7 +145,7 @@ def test_workers_exit_when_their_parent_is_killed():
         "import json, sys, time\n"
         "from graders.pool import get_pool\n"
         "p = get_pool(); p.warm_up()\n"
-        "print(json.dumps(p.worker_pids()), flush=True)\n"
+        "print(json.dumps(p.process_pids()), flush=True)\n"
         "time.sleep(60)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_POOL_SIZE": "1"}
@@ -146,10 +156,7 @@ def test_workers_exit_when_their_parent_is_killed():
     assert pids and all(alive(p) for p in pids)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + 10
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(alive(p) for p in pids)
+    assert gone(pids, within=10)
 
 
 def test_settings_are_read_at_call_time_and_can_be_configured_from_code(monkeypatch):
@@ -179,7 +186,7 @@ def test_workers_are_stopped_when_the_process_exits_normally():
         "from graders.pool import get_pool\n"
         f"spec = {FACTORED!r}\n"
         "assert grade(spec, '(x+1)(x+2)').outcome == 'correct'\n"
-        "print(json.dumps(get_pool().worker_pids()))\n"
+        "print(json.dumps(get_pool().process_pids()))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_POOL_SIZE": "1"}
     out = subprocess.run(
@@ -187,8 +194,23 @@ def test_workers_are_stopped_when_the_process_exits_normally():
     )
     assert out.returncode == 0, out.stderr
     pids = json.loads(out.stdout)
-    assert len(pids) == 1
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(alive(p) for p in pids)
+    assert len(pids) == 2  # the worker and the zygote
+    assert gone(pids)
+
+
+@pytest.mark.slow
+def test_a_dead_zygote_and_a_dead_worker_are_replaced(monkeypatch):
+    monkeypatch.setenv("GRADER_POOL_SIZE", "1")
+    pool = GraderPool()
+    try:
+        pool.warm_up()
+        (worker,) = pool.worker_pids()
+        zygote = next(p for p in pool.process_pids() if p != worker)
+        os.kill(zygote, signal.SIGKILL)
+        os.kill(worker, signal.SIGKILL)
+        assert gone([worker, zygote])
+        reply = pool.run(request(FACTORED, "(x+1)(x+2)"), budget=30)
+        assert reply["result"]["outcome"] == "correct"
+        assert not set(pool.process_pids()) & {worker, zygote}
+    finally:
+        pool.shutdown()
