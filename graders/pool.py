@@ -1,17 +1,19 @@
 """The hard backstop: a small pool of grader processes with CPU and memory limits.
 
 Parsing caps keep the in-process fast path bounded, but sympy's simplification has no such
-guarantee, so any grading that needs sympy runs here. Each worker is a fresh interpreter
-(``python -m graders._worker``, started with ``subprocess``, not ``fork``: safe to create lazily
-inside gunicorn threads or Celery prefork children) with ``RLIMIT_AS`` and ``RLIMIT_CPU`` set.
-A worker that does not answer within the time budget is killed and a replacement is started
-in the background; the caller gets ``None`` and reports "undecided".
+guarantee, so any grading that needs sympy runs here. The pool starts a *zygote* (a fresh
+interpreter, ``python -m graders._worker --zygote``, started with ``subprocess``, not a fork of
+this process: safe to create lazily inside gunicorn threads or Celery prefork children), which
+imports sympy once and forks workers on request. Each worker sets ``RLIMIT_AS`` and re-arms
+``RLIMIT_CPU`` per task. A worker that does not answer within the time budget is killed and a
+replacement is forked in the background; the caller gets ``None`` and reports "undecided".
 
-Settings are read at call time from the environment: ``GRADER_POOL_SIZE`` (default 2),
-``GRADER_TIME_BUDGET_S`` (default 1.0), ``GRADER_MEMORY_MB`` (default 1024).
-A pool created in one process is never used by a forked child: the child drops the inherited
-handles (without touching the parent's workers) and starts its own on first use. Workers exit
-on their own when the parent goes away (their stdin reaches end of file).
+Settings are read at call time from the environment (or :func:`configure`):
+``GRADER_POOL_SIZE`` (default 2), ``GRADER_TIME_BUDGET_S`` (default 1.0), ``GRADER_MEMORY_MB``
+(default 1024). A pool created in one process is never used by a forked child: the child
+closes the inherited handles (without signalling the parent's workers) and starts its own on
+first use. Workers and the zygote exit on their own when this process goes away (their input
+reaches end of file), and are stopped at exit.
 """
 
 from __future__ import annotations
