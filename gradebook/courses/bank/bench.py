@@ -3,8 +3,10 @@
     python -m gradebook.courses.bank.bench [--items 10000] [--repeat 3] [--database-url URL]
 
 Phases, each run ``--repeat`` times (median reported) and once more under ``tracemalloc`` for
-the peak Python heap: dry run on an empty database, first import, re-import unchanged, dry
-run of the imported bank, and re-import with 1% of the specs changed (each a new revision).
+the peak Python heap: dry run on an empty database and first import (the same bank as YAML and
+as JSON), re-import unchanged, dry run of the imported bank, and re-import with 1% of the specs
+changed (each a new revision). Phases run one after another in one process, so their ratios
+are comparable even on a busy machine; absolute times are not.
 The database is a throwaway test database (``test_<name>``, SQLite file by default), so the
 benchmark never touches real data.
 """
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from gradebook.courses.bank import import_bank_files
-    from gradebook.courses.bank.exporting import dump_yaml
+    from gradebook.courses.bank.exporting import dump_json, dump_yaml
     from gradebook.courses.models import Course
 
     if connection.vendor == "sqlite":
@@ -152,12 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         bank = workdir / "bench.yaml"
         changed = workdir / "bench-changed.yaml"
         bank.write_text(dump_yaml(make_bank(args.items)), encoding="utf-8")
+        bank_json = workdir / "bench.json"
+        bank_json.write_text(dump_json(make_bank(args.items)), encoding="utf-8")
         changed.write_text(dump_yaml(make_bank(args.items, changed_every=100)), encoding="utf-8")
         size_mb = bank.stat().st_size / 1024 / 1024
+        json_mb = bank_json.stat().st_size / 1024 / 1024
         print(
             f"{args.items} items in {args.items // ITEMS_PER_LESSON} lessons, {size_mb:.1f} MB "
-            f"YAML; database {connection.vendor} ({test_db}); Python {sys.version.split()[0]}; "
-            f"{os.cpu_count()} CPUs",
+            f"YAML / {json_mb:.1f} MB JSON; database {connection.vendor} ({test_db}); "
+            f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs",
             flush=True,
         )
 
@@ -176,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = [
             measure("dry run, empty database", lambda: import_bank_files([bank], dry_run=True),
                     repeat=args.repeat, before=empty),
+            measure("dry run, empty database, JSON",
+                    lambda: import_bank_files([bank_json], dry_run=True),
+                    repeat=args.repeat, before=empty),
             measure("first import", lambda: import_bank_files([bank]),
+                    repeat=args.repeat, before=empty),
+            measure("first import, JSON", lambda: import_bank_files([bank_json]),
                     repeat=args.repeat, before=empty),
             measure("re-import, unchanged", lambda: import_bank_files([bank]),
                     repeat=args.repeat, before=imported),
