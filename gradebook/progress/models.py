@@ -7,6 +7,8 @@ teacher's later review or override recomputes the item's XP in place.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -78,3 +80,42 @@ class AchievementUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student}: {self.code}"
+
+
+class StudentProgress(models.Model):
+    """One row per student: running XP total and day streak, and the lock for their writes.
+
+    ``XPAward`` rows stay the source of truth for XP; ``xp`` here is kept equal to their sum in
+    the same transactions, so the hot path (every answer) need not add them up. Locking this
+    row (``progress.services.lock_progress``) serialises one student's answers and awards.
+    """
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+    )
+    xp = models.PositiveIntegerField(default=0)
+    last_active_on = models.DateField(null=True, blank=True)
+    streak_days = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.xp} XP, {self.streak_days}-day streak"
+
+    def record_activity(self, day: datetime.date) -> bool:
+        """Count ``day`` in the streak; returns whether anything changed (not saved here)."""
+        if self.last_active_on is not None and day <= self.last_active_on:
+            return False
+        if self.last_active_on is not None and day - self.last_active_on == datetime.timedelta(
+            days=1
+        ):
+            self.streak_days += 1
+        else:
+            self.streak_days = 1
+        self.last_active_on = day
+        return True
+
+    def current_streak(self, today: datetime.date) -> int:
+        """The streak as of ``today``: still alive if the last answer was today or yesterday."""
+        if self.last_active_on is None or (today - self.last_active_on).days > 1:
+            return 0
+        return self.streak_days

@@ -17,7 +17,6 @@ XP rules (written down for students on the dashboard):
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +27,16 @@ from django.utils import timezone
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
 from gradebook.progress import achievements
 from gradebook.progress.levels import LevelStatus, level_for
-from gradebook.progress.models import AchievementUnlock, LessonCompletion, XPAward
+from gradebook.progress.models import (
+    AchievementUnlock,
+    LessonCompletion,
+    StudentProgress,
+    XPAward,
+)
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
-STREAK_WINDOW_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -289,21 +292,6 @@ def dashboard_for(student: Any) -> Dashboard:
 # --- Awarding ------------------------------------------------------------------------------
 
 
-def _streak_days(student: Any, today: datetime.date) -> int:
-    since = timezone.now() - datetime.timedelta(days=STREAK_WINDOW_DAYS)
-    days = set(
-        Attempt.objects.filter(student=student, submitted_at__gte=since).dates(
-            "submitted_at", "day"
-        )
-    )
-    streak = 0
-    day = today
-    while day in days:
-        streak += 1
-        day -= datetime.timedelta(days=1)
-    return streak
-
-
 def _courses_completed(student: Any) -> int:
     done = dict(
         LessonCompletion.objects.filter(student=student, lesson__retired_at__isnull=True)
@@ -322,7 +310,7 @@ def _courses_completed(student: Any) -> int:
     return sum(1 for cid, n in done.items() if n >= totals.get(cid, 0) > 0)
 
 
-def _snapshot(student: Any, xp: int) -> achievements.Snapshot:
+def _snapshot(student: Any, xp: int, streak_days: int) -> achievements.Snapshot:
     counts = Attempt.objects.filter(student=student).aggregate(
         answers=Count("id"),
         reviewed=Count("id", filter=Q(status=AttemptStatus.REVIEWED)),
@@ -350,13 +338,30 @@ def _snapshot(student: Any, xp: int) -> achievements.Snapshot:
         lessons_completed=lessons["n"],
         perfect_lessons=lessons["perfect"],
         courses_completed=_courses_completed(student) if lessons["n"] else 0,
-        streak_days=_streak_days(student, timezone.localdate()),
+        streak_days=streak_days,
         xp=xp,
     )
 
 
+def lock_progress(student: Any) -> StudentProgress:
+    """The student's progress row, locked until the transaction ends (one writer per student).
+
+    Created on first use with the XP the student already has, so it always equals the sum of
+    their ``XPAward`` rows.
+    """
+    row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)
+    if created:
+        row.xp = total_xp(student)
+        if row.xp:
+            row.save(update_fields=["xp", "updated_at"])
+    return row
+
+
 def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
-    """Store the item's XP (best over the student's attempts); return (old, new)."""
+    """Store the item's XP (best over all the student's attempts); return (old, new).
+
+    The full recomputation, for when a teacher changed a score (it may have gone down).
+    """
     best, best_attempt_id = 0, None
     rows = Attempt.objects.filter(student_id=attempt.student_id, item=item).values(
         "id", "number", "status", "correct", "score", "score_source"
@@ -372,78 +377,131 @@ def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
         )
         if xp > best:
             best, best_attempt_id = xp, row["id"]
+    return _store_item_xp(attempt, item, best, best_attempt_id, only_up=False)
+
+
+def _raise_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
+    """The submit path: a new auto-graded attempt can only raise the item's XP, never lower
+    it, so only this attempt's worth is compared with what the item already earned."""
+    xp = xp_for_attempt(
+        points=float(item.points),
+        number=attempt.number,
+        status=attempt.status,
+        correct=attempt.correct,
+        score=attempt.score,
+        score_source=attempt.score_source,
+    )
+    if xp == 0:
+        return 0, 0
+    return _store_item_xp(attempt, item, xp, attempt.pk, only_up=True)
+
+
+def _store_item_xp(
+    attempt: Attempt, item: Item, best: int, best_attempt_id: int | None, *, only_up: bool
+) -> tuple[int, int]:
     award = XPAward.objects.filter(student_id=attempt.student_id, item=item).first()
     if award is None:
         if best == 0:
             return 0, 0
-        award, created = XPAward.objects.get_or_create(
+        XPAward.objects.create(
             student_id=attempt.student_id,
             item=item,
-            defaults={"course_id": item.course_id, "xp": best, "attempt_id": best_attempt_id},
+            course_id=item.course_id,
+            xp=best,
+            attempt_id=best_attempt_id,
         )
-        if created:
-            return 0, best
+        return 0, best
     old = award.xp
-    if old != best:
-        award.xp, award.attempt_id = best, best_attempt_id
-        award.save(update_fields=["xp", "attempt", "updated_at"])
+    if old == best or (only_up and best < old):
+        return old, old
+    award.xp, award.attempt_id = best, best_attempt_id
+    award.save(update_fields=["xp", "attempt", "updated_at"])
     return old, best
 
 
-def on_attempt_scored(attempt: Attempt) -> list[Award]:
+def on_attempt_scored(attempt: Attempt, *, progress: StudentProgress | None = None) -> list[Award]:
     """Bring the student's XP, lessons and achievements up to date after ``attempt`` changed.
 
     Idempotent: returns only what is new since the last call (an empty list when nothing
-    changed). Call it inside the transaction that changed the attempt.
+    changed). Call it inside the transaction that changed the attempt; ``progress`` is the
+    row the caller already locked with ``lock_progress`` (submit_answer does), else it is
+    locked here.
+
+    The common case, another try at an item, costs one or two queries: work that cannot
+    change anything is skipped (a worthless try cannot finish a lesson or unlock anything
+    unless it is the first try at the item or the first answer of the day). A score set by a
+    teacher (review, override, regrade) always gets the full recomputation.
     """
     item = attempt.item
     student = attempt.student
+    by_teacher = attempt.score_source != GradeSource.AUTO
     awards: list[Award] = []
-    with transaction.atomic():
-        xp_before = total_xp(student)
-        old, new = _recompute_item_xp(attempt, item)
-        xp_after = xp_before + (new - old)
+    with transaction.atomic(savepoint=False):
+        row = progress if progress is not None else lock_progress(student)
+        new_day = row.record_activity(timezone.localdate(attempt.submitted_at))
+
+        old, new = (_recompute_item_xp if by_teacher else _raise_item_xp)(attempt, item)
+        xp_before, xp_after = row.xp, max(row.xp + new - old, 0)
         if new != old:
+            row.xp = xp_after
             awards.append(Award("xp", f"item-{item.pk}", item.title or item.key, amount=new - old))
-        level_before, level_after = level_for(xp_before), level_for(xp_after)
-        if level_after.number > level_before.number:
+            level_before, level_after = level_for(xp_before), level_for(xp_after)
+            if level_after.number > level_before.number:
+                awards.append(
+                    Award(
+                        "level",
+                        f"level-{level_after.number}",
+                        level_after.name,
+                        amount=level_after.number,
+                    )
+                )
+        if new_day or new != old:
+            row.save(update_fields=["xp", "last_active_on", "streak_days", "updated_at"])
+
+        item_may_be_done = (
+            by_teacher
+            or (old == 0 and new > 0)
+            or (item.is_reviewed and attempt.number == 1)
+            or bool(item.max_attempts and attempt.number >= item.max_attempts)
+        )
+        lesson_done = item_may_be_done and _complete_lesson(student, item)
+        if lesson_done:
+            awards.append(Award("lesson", f"lesson-{item.lesson_id}", item.lesson.title))
+
+        if by_teacher or new_day or new != old or lesson_done or attempt.number == 1:
+            awards += _unlock_achievements(student, item, row)
+    return awards
+
+
+def _complete_lesson(student: Any, item: Item) -> bool:
+    lesson = item.lesson
+    if LessonCompletion.objects.filter(student=student, lesson=lesson).exists():
+        return False
+    lp = lesson_progress(student, lesson)
+    if not lp.complete:
+        return False
+    _, created = LessonCompletion.objects.get_or_create(
+        student=student,
+        lesson=lesson,
+        defaults={"course_id": item.course_id, "perfect": lp.perfect},
+    )
+    return created
+
+
+def _unlock_achievements(student: Any, item: Item, row: StudentProgress) -> list[Award]:
+    already = set(AchievementUnlock.objects.filter(student=student).values_list("code", flat=True))
+    if len(already) >= len(achievements.CATALOGUE):
+        return []
+    awards = []
+    snapshot = _snapshot(student, row.xp, row.current_streak(timezone.localdate()))
+    for achievement in achievements.newly_earned(snapshot, already):
+        _, created = AchievementUnlock.objects.get_or_create(
+            student=student, code=achievement.code, defaults={"course_id": item.course_id}
+        )
+        if created:
             awards.append(
                 Award(
-                    "level",
-                    f"level-{level_after.number}",
-                    level_after.name,
-                    amount=level_after.number,
+                    "achievement", achievement.code, str(achievement.title), icon=achievement.icon
                 )
             )
-
-        lesson = item.lesson
-        if not LessonCompletion.objects.filter(student=student, lesson=lesson).exists():
-            lp = lesson_progress(student, lesson)
-            if lp.complete:
-                _, created = LessonCompletion.objects.get_or_create(
-                    student=student,
-                    lesson=lesson,
-                    defaults={"course_id": item.course_id, "perfect": lp.perfect},
-                )
-                if created:
-                    awards.append(Award("lesson", f"lesson-{lesson.pk}", lesson.title))
-
-        already = set(
-            AchievementUnlock.objects.filter(student=student).values_list("code", flat=True)
-        )
-        if len(already) < len(achievements.CATALOGUE):
-            snapshot = _snapshot(student, xp_after)
-            for achievement in achievements.newly_earned(snapshot, already):
-                _, created = AchievementUnlock.objects.get_or_create(
-                    student=student, code=achievement.code, defaults={"course_id": item.course_id}
-                )
-                if created:
-                    awards.append(
-                        Award(
-                            "achievement",
-                            achievement.code,
-                            str(achievement.title),
-                            icon=achievement.icon,
-                        )
-                    )
     return awards

@@ -39,7 +39,9 @@ class Attempt(models.Model):
     )
     number = models.PositiveIntegerField(help_text="1 for the first try at this item, then 2, ...")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
-    response = models.JSONField(help_text="What the student sent: text, or a dict for parts/choices.")
+    response = models.JSONField(
+        help_text="What the student sent: text, or a dict for parts/choices."
+    )
     params = models.JSONField(default=dict, blank=True, help_text="The student's item variant.")
     status = models.CharField(max_length=20, choices=AttemptStatus.choices)
     auto_score = models.FloatField(null=True, blank=True)
@@ -177,3 +179,15 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt}: {self.old_score} -> {self.new_score} ({self.source})"
+
+
+class BenchmarkRow(models.Model):
+    """One row per request to the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``).
+
+    The load script compares submit against "a DRF endpoint that writes one row"; this is that
+    row. Nothing else reads it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -24,9 +24,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 import graders
 from gradebook.courses.models import Item, ItemRevision
@@ -183,14 +182,44 @@ def _existing_for_key(student: Any, item: Item, key: str) -> Attempt | None:
     return attempt
 
 
-def _next_number(student: Any, item: Item) -> int:
-    latest = Attempt.objects.filter(student=student, item=item).aggregate(m=Max("number"))["m"]
-    return (latest or 0) + 1
+def _next_number(student: Any, item: Item, key: str | None) -> tuple[int, int | None]:
+    """The next attempt number and, when ``key`` was used before, that attempt's id (one query)."""
+    if key is None:
+        latest = Attempt.objects.filter(student=student, item=item).aggregate(m=Max("number"))
+        return (latest["m"] or 0) + 1, None
+    found = (
+        Attempt.objects.filter(student=student)
+        .filter(Q(item=item) | Q(idempotency_key=key))
+        .aggregate(
+            m=Max("number", filter=Q(item=item)), dup=Max("id", filter=Q(idempotency_key=key))
+        )
+    )
+    return (found["m"] or 0) + 1, found["dup"]
 
 
-def _lock_student(student: Any) -> None:
-    # get_user_model(), not type(student): views pass request.user, a lazy wrapper.
-    get_user_model().objects.select_for_update().filter(pk=student.pk).values_list("pk").first()
+#: (item id, revision number) -> ItemRevision id. Revisions are never rewritten, so this
+#: cache cannot go stale; it saves a query on every answer.
+_REVISION_IDS: dict[tuple[int, int], int] = {}
+
+
+def _revision_id(item: Item) -> int:
+    cached = _REVISION_IDS.get((item.pk, item.revision))
+    if cached is not None:
+        return cached
+    revision_id = (
+        ItemRevision.objects.filter(item=item, number=item.revision)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if revision_id is None:
+        # An item always has its current revision (Item.set_spec); one created by hand may not.
+        revision_id = ItemRevision.objects.create(
+            item=item, number=item.revision, spec=item.spec
+        ).pk
+    if len(_REVISION_IDS) > 50_000:
+        _REVISION_IDS.clear()
+    _REVISION_IDS[(item.pk, item.revision)] = revision_id
+    return revision_id
 
 
 def submit_answer(
@@ -211,36 +240,21 @@ def submit_answer(
     >>> attempt.correct, attempt.number
     (True, 1)
     """
-    from gradebook.progress.services import on_attempt_scored
+    from gradebook.progress.services import lock_progress, on_attempt_scored
 
     key = (idempotency_key or "").strip() or None
-    if key is not None:
-        if len(key) > MAX_IDEMPOTENCY_KEY:
-            raise SubmitError(
-                f"The idempotency key is {len(key)} characters long; at most "
-                f"{MAX_IDEMPOTENCY_KEY} are allowed.",
-                field="idempotency_key",
-            )
-        existing = _existing_for_key(student, item, key)
-        if existing is not None:
-            existing.replayed = True
-            return existing
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        raise SubmitError(
+            f"The idempotency key is {len(key)} characters long; at most "
+            f"{MAX_IDEMPOTENCY_KEY} are allowed.",
+            field="idempotency_key",
+        )
 
-    if item.max_attempts and attempts_used(student, item) >= item.max_attempts:
-        raise AttemptLimitReached(item.max_attempts)
-
+    # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed
+    # key is graded again for nothing, which is rare and cheaper than a query on every answer.
     params = variant_params(student, item)
     graded = _grade(item, response, params)
-    revision_id = (
-        ItemRevision.objects.filter(item=item, number=item.revision)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if revision_id is None:
-        # An item always has its current revision (Item.set_spec); one created by hand may not.
-        revision_id = ItemRevision.objects.create(
-            item=item, number=item.revision, spec=item.spec
-        ).pk
+    revision_id = _revision_id(item)
 
     for _ in range(_NUMBER_RETRIES):
         try:
@@ -248,14 +262,15 @@ def submit_answer(
                 # One writer per student at a time (a row lock on PostgreSQL, held until the
                 # outermost transaction commits): the next number, the attempt limit and the
                 # progress totals are read and written without a race. SQLite has no row
-                # locks; there the unique constraint and this retry loop do the same job.
-                _lock_student(student)
-                if key is not None:
-                    existing = _existing_for_key(student, item, key)
-                    if existing is not None:
-                        existing.replayed = True
-                        return existing
-                number = _next_number(student, item)
+                # locks; there the unique constraints and this retry loop do the same job.
+                progress = lock_progress(student)
+                number, replay_id = _next_number(student, item, key)
+                if replay_id is not None:
+                    existing = Attempt.objects.get(pk=replay_id)
+                    if existing.item_id != item.pk:
+                        raise IdempotencyKeyReused()
+                    existing.replayed = True
+                    return existing
                 if item.max_attempts and number > item.max_attempts:
                     raise AttemptLimitReached(item.max_attempts)
                 score = graded.auto_score
@@ -279,7 +294,7 @@ def submit_answer(
                     interpreted_as=graded.interpreted_as,
                     misconception=graded.misconception,
                 )
-                attempt.awards = on_attempt_scored(attempt)
+                attempt.awards = on_attempt_scored(attempt, progress=progress)
                 attempt.replayed = False
                 return attempt
         except IntegrityError:

@@ -1,0 +1,282 @@
+"""Answer submission under load: submit vs a bare one-row DRF endpoint, side by side.
+
+Sets up its own PostgreSQL database, imports the sample bank, enrols N students with API
+tokens, starts gunicorn on 127.0.0.1 with persistent database connections
+(``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``), then
+drives both endpoints with ``wrk`` (N connections, one student token per request in turn,
+a fresh Idempotency-Key each time), alternating bare/submit for a few rounds so that both see
+the same machine load. Prints a Markdown table (medians over rounds) for docs/benchmarks.md.
+
+    .venv/bin/python scripts/load_submit.py --students 100 --duration 20 --rounds 3
+
+Only 127.0.0.1 is ever contacted. ``wrk`` comes from Debian (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The interpreter running this script (the project's .venv) also runs manage.py and gunicorn,
+# so the script works from a clean export of the repository as well as from the work tree.
+PY = sys.executable
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+SEED = r"""
+import json
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from gradebook.courses.models import Course
+course = Course.objects.get(slug="ai-generation-basics")
+User = get_user_model()
+tokens = []
+for i in range(N):
+    user, _ = User.objects.get_or_create(username=f"load{i:04d}")
+    course.enroll(user)
+    tokens.append(Token.objects.get_or_create(user=user)[0].key)
+targets = []
+for key in KEYS:
+    item = course.items.get(key=key)
+    right = item.spec["answer"]
+    targets.append({"id": item.pk, "right": str(right), "wrong": "12345"})
+print(json.dumps({"tokens": tokens, "items": targets}))
+"""
+
+LUA = r"""
+local tokens = TOKENS
+local paths = PATHS
+local bodies = BODIES
+local n = 0
+
+-- setup() runs in the main Lua state and gives each thread its own global "id", so threads
+-- start on different students.
+function setup(thread)
+  thread:set("id", THREADS_SEEN)
+  THREADS_SEEN = THREADS_SEEN + 1
+end
+
+function request()
+  id = id or 0
+  n = n + 1
+  local t = ((n * NTHREADS + id) % #tokens) + 1
+  local j = ((n + id) % #paths) + 1
+  local headers = {}
+  headers["Authorization"] = "Token " .. tokens[t]
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = "w" .. id .. "-" .. n .. "-" .. RUN
+  return wrk.format("POST", paths[j], headers, bodies[j])
+end
+"""
+
+
+def lua_list(values: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(v) for v in values) + "}"
+
+
+def run(cmd: list[str], env: dict[str, str], **kw: object) -> str:
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd[:3])} failed:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_until_serving(port: int, workers: int, timeout: float = 120.0) -> None:
+    """Workers import Django lazily: wait until a few quick answers in a row come back."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while time.monotonic() < deadline and quick < 4 * workers:
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/me/", timeout=30)
+        except urllib.error.HTTPError:
+            pass  # 401/403 without credentials: the app answered
+        except OSError:
+            time.sleep(0.2)
+            continue
+        quick = quick + 1 if time.monotonic() - started < 0.5 else 0
+    if quick < 4 * workers:
+        sys.exit(f"gunicorn on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    def ms(value: str, unit: str) -> float:
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    pct = {
+        p: ms(v, u)
+        for p, v, u in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    }
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    total = re.search(r"(\d+) requests in", text)
+    errors = re.search(r"Socket errors: (.*)", text)
+    return {
+        "rps": rps,
+        "p50": pct.get("50", float("nan")),
+        "p90": pct.get("90", float("nan")),
+        "p99": pct.get("99", float("nan")),
+        "requests": float(total.group(1)) if total else 0.0,
+        "non2xx": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--students", type=int, default=100, help="concurrent students (connections)"
+    )
+    parser.add_argument("--duration", type=int, default=20, help="seconds per measured run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="bare/submit pairs (medians reported)"
+    )
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8199)
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_student"
+    )
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/4", help="throttle counters")
+    parser.add_argument("--items", default="raw-pixel-values,forward-noising,sd-latent-size")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    if "127.0.0.1" not in args.database_url:
+        sys.exit("This script only talks to 127.0.0.1.")
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DB_CONN_MAX_AGE": "600",
+        "CACHE_URL": args.cache_url,
+        "BENCHMARK_ENDPOINTS": "1",
+        "THROTTLE_SUBMIT": "1000000/min",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "VAR_DIR": str(Path(tempfile.gettempdir()) / "load_submit_var"),
+    }
+    print(f"setting up {args.database_url} ...", file=sys.stderr)
+    recreate_database(args.database_url)
+    run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([PY, "manage.py", "import_bank", "banks/ai-generation-basics.yaml"], env)
+    keys = [k.strip() for k in args.items.split(",") if k.strip()]
+    seed = SEED.replace("N)", f"{args.students})").replace("KEYS", json.dumps(keys))
+    data = json.loads(run([PY, "manage.py", "shell", "-c", seed], env).strip().splitlines()[-1])
+
+    bodies = [
+        json.dumps({"response": it[kind]}) for it in data["items"] for kind in ("right", "wrong")
+    ]
+    submit_paths = [f"/api/items/{it['id']}/submit/" for it in data["items"] for _ in (0, 1)]
+    work = Path(tempfile.mkdtemp(prefix="load_submit_"))
+    scripts = {}
+    for name, paths in (("bare", ["/api/bench/bare/"] * len(bodies)), ("submit", submit_paths)):
+        for run_id in range(args.rounds + 1):
+            lua = (
+                LUA.replace("TOKENS", lua_list(data["tokens"]))
+                .replace("PATHS", lua_list(paths))
+                .replace("BODIES", lua_list(bodies))
+                .replace("NTHREADS", str(args.wrk_threads))
+                .replace("RUN", json.dumps(f"{name}{run_id}"))
+            )
+            lua = "THREADS_SEEN = 0\n" + lua
+            path = work / f"{name}{run_id}.lua"
+            path.write_text(lua)
+            scripts[(name, run_id)] = path
+
+    gunicorn = subprocess.Popen(
+        [
+            GUNICORN, "gradebook.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+            "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
+            "--backlog", "2048", "--log-level", "warning",
+        ],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": []}
+    try:
+        wait_until_serving(args.port, args.workers)
+        url = f"http://127.0.0.1:{args.port}"
+
+        def wrk(name: str, run_id: int, seconds: int) -> dict[str, float]:
+            out = subprocess.run(
+                ["wrk", "-t", str(args.wrk_threads), "-c", str(args.students), "-d", f"{seconds}s",
+                 "--latency", "--timeout", "10s", "-s", str(scripts[(name, run_id)]), url],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            return parse_wrk(out)
+
+        for name in ("bare", "submit"):
+            wrk(name, 0, args.warmup)
+        for run_id in range(1, args.rounds + 1):
+            for name in ("bare", "submit"):
+                result = wrk(name, run_id, args.duration)
+                results[name].append(result)
+                print(f"round {run_id} {name:6s} {json.dumps(result)}", file=sys.stderr)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+    counts = run(
+        [PY, "manage.py", "shell", "-c",
+         "from gradebook.quizzes.models import Attempt, BenchmarkRow;"
+         "print(Attempt.objects.count(), BenchmarkRow.objects.count())"],
+        env,
+    ).strip().splitlines()[-1].split()  # fmt: skip
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    ratio = med("submit", "rps") / med("bare", "rps")
+    print()
+    cache = args.cache_url.split("://")[0]
+    print(
+        f"{args.students} concurrent students, {args.duration} s x {args.rounds} rounds per "
+        f"endpoint, gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), "
+        f"PostgreSQL DB_CONN_MAX_AGE=600, throttle counters in {cache}"
+    )
+    print()
+    print("| endpoint | req/s (median) | p50 ms | p90 ms | p99 ms | non-2xx | rounds req/s |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("bare", "submit"):
+        rounds = ", ".join(f"{r['rps']:.0f}" for r in results[name])
+        bad = sum(r["non2xx"] for r in results[name])
+        print(
+            f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.1f} | "
+            f"{med(name, 'p90'):.1f} | {med(name, 'p99'):.1f} | {bad:.0f} | {rounds} |"
+        )
+    print()
+    print(
+        f"submit / bare throughput: {ratio:.2f}x; rows written: {counts[0]} attempts, "
+        f"{counts[1]} bare rows"
+    )
+
+
+if __name__ == "__main__":
+    main()
