@@ -480,7 +480,11 @@ def grade_choice(part: Part, response: Any) -> PartResult:
     picks: list[str]
     if isinstance(response, str):
         picks = [response] if response else []
-    elif isinstance(response, list) and all(isinstance(x, str) for x in response):
+    elif (
+        isinstance(response, list)
+        and len(response) <= 2 * len(part.choices)
+        and all(isinstance(x, str) for x in response)
+    ):
         picks = list(dict.fromkeys(response))
     else:
         return PartResult(part.id, "invalid", None, "choose one of the options", weight=part.weight)

@@ -52,6 +52,8 @@ CHOICES = [
     (MULTI, [], "invalid", None),
     (MULTI, ["a", "x"], "invalid", None),
     (MULTI, "a", "partially_correct", 0.5),
+    (MULTI, ["a"] * 1_000_000, "invalid", None),
+    (SINGLE, {"a": 1}, "invalid", None),
 ]
 
 
