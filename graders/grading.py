@@ -344,7 +344,10 @@ def _g(v: float) -> str:
 def _points(part: Part) -> list[dict[str, complex]]:
     seed = int.from_bytes(hashlib.blake2b(part.id.encode(), digest_size=8).digest(), "big")
     rng = random.Random(seed)
-    return [{v: complex(rng.uniform(0.5, 2.5)) for v in part.variables} for _ in range(N_POINTS)]
+    # Positive values (as sympy's symbols are here), half near 1 and half up to 12, so that
+    # answers equal only on a short interval (|x - 3| and 3 - x) are told apart.
+    ranges = [(0.5, 2.5) if i % 2 == 0 else (2.5, 12.0) for i in range(N_POINTS)]
+    return [{v: complex(rng.uniform(lo, hi)) for v in part.variables} for lo, hi in ranges]
 
 
 _POINTS_CACHE: dict[tuple[str, tuple[str, ...]], list[dict[str, complex]]] = {}

@@ -41,6 +41,8 @@ EQUIVALENT = [
     ("x y", "y*x", "correct"),
     ("tan(x)", "sin(x)/cos(x)", "correct"),
     ("abs(x-3)", "|x-3|", "correct"),
+    ("abs(x-3)", "3-x", "incorrect"),
+    ("abs(x-1)", "x-1", "incorrect"),
     ("x!", "x", "incorrect"),
 ]
 
