@@ -213,6 +213,12 @@ def regrade_start(*, item: Item, by: Any) -> RegradeRun:
             for run in RegradeRun.objects.filter(item=item, status__in=ACTIVE_REGRADE_STATUSES)
             if not run.is_stale()
         ]
+        # A run whose worker stopped reporting is marked failed so it stops looking busy.
+        RegradeRun.objects.filter(
+            item=item,
+            status=RegradeStatus.RUNNING,
+            heartbeat_at__lt=timezone.now() - RegradeRun.STALE_AFTER,
+        ).update(status=RegradeStatus.FAILED, error="The worker stopped reporting progress.")
         if active:
             raise GradingError(
                 "A regrade preview of this item is already being computed.",

@@ -456,5 +456,10 @@ def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "grades/feedback.html",
-        {"attempt": attempt, "item": attempt.item, "fb": selectors.feedback_for(attempt)},
+        {
+            "attempt": attempt,
+            "item": attempt.item,
+            "fb": selectors.feedback_for(attempt),
+            "submission": attempt.exercise_submission if _has_submission(attempt) else None,
+        },
     )

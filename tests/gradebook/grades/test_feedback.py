@@ -62,3 +62,11 @@ def test_the_api_gives_the_student_the_same_feedback(tara, alice, free_text_item
     body = api.get(reverse("grades-api:my_feedback", args=[attempt.pk])).json()
     assert body["points"] == 4.0 and body["comment"] == "Great"
     assert body["rubric"][1]["awarded"] == 2.0
+
+
+def test_the_student_sees_their_own_answer_beside_the_feedback(client, alice, numeric_item):
+    attempt = make_attempt(alice, numeric_item, "1.2", score=1.0, correct=True)
+    client.force_login(alice)
+    html = client.get(reverse("mygrades:feedback", args=[attempt.pk])).content.decode()
+    assert "Your answer" in html and "1.2" in html
+    assert 'id="feedback-points">2</strong> / 2' in html

@@ -266,3 +266,17 @@ def test_xp_follows_an_applied_regrade_once(
     assert total_xp(alice) > 0  # her right answer now counts
     assert total_xp(bob) == 0  # his wrong one no longer does
     assert regrade_sync_progress(run.pk) == 0  # already synced: nothing to do
+
+
+def test_a_new_preview_retires_one_whose_worker_died(tara, story):
+    from django.utils import timezone
+
+    item, _ = story
+    dead = regrade_start(item=item, by=tara)
+    RegradeRun.objects.filter(pk=dead.pk).update(
+        status=RegradeStatus.RUNNING, heartbeat_at=timezone.now() - RegradeRun.STALE_AFTER * 2
+    )
+    fresh = regrade_start(item=item, by=tara)
+    dead.refresh_from_db()
+    assert dead.status == RegradeStatus.FAILED and "stopped reporting" in dead.error
+    assert fresh.status == RegradeStatus.QUEUED
