@@ -46,6 +46,7 @@ CROSS_ENTROPY: dict[str, Any] = {
             "type": "numeric",
             "answer": "-ln(0.3)",
             "tolerance": {"absolute": 0.001},
+            "expressions": False,  # the decimal, not the expression again
             "mistakes": [
                 {"answer": "-log10(0.3)", "tag": "log-base",
                  "feedback": "0.523 is -log10(0.3); cross-entropy uses the natural log."},

@@ -80,7 +80,7 @@ CE_DECIMAL = [
     ("1.203", "correct", ""),
     ("1.205", "incorrect", "#precision"),
     ("1.2035", "correct", ""),
-    ("-ln(0.3)", "correct", ""),
+    ("-ln(0.3)", "invalid", "not an expression"),
     ("1.204 nats", "invalid", ""),
     ("1.2", "incorrect", "#precision"),
     ("1.21", "incorrect", "within ±0.001"),
