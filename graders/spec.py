@@ -7,6 +7,7 @@ compilation parses the keys and mistakes once, so grading an answer never re-rea
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from graders import units as _units
 from graders.expr import EvalError, Node, Num, evaluate, names_in
-from graders.parse import FUNCTION_NAMES, Context, ParseError, parse
+from graders.parse import FUNCTION_NAMES, Context, Parsed, ParseError, parse
 from graders.results import SpecError
 from graders.tolerance import DEFAULT, Tolerance
 
@@ -529,14 +530,23 @@ def _parse_key(
 ) -> tuple[Node | None, _units.Unit | None]:
     if _is_num(src):
         return Num(repr(src) if isinstance(src, float) else str(src), float(src), False), None
-    text = _PARAM_REF_RE.sub(r"(\1)", str(src))
-    try:
-        parsed = parse(text, ctx)
-    except ParseError as exc:
-        where = f" at character {exc.pos}" if exc.pos is not None else ""
-        errs.append(SpecError(path, f"cannot be read{where}: {exc.message}"))
+    parsed = _parse_key_text(str(src), ctx)
+    if isinstance(parsed, ParseError):
+        where = f" at character {parsed.pos}" if parsed.pos is not None else ""
+        errs.append(SpecError(path, f"cannot be read{where}: {parsed.message}"))
         return None, None
     return parsed.node, parsed.unit
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_key_text(src: str, ctx: Context) -> Parsed | ParseError:
+    """Keys and mistakes are written by authors and repeat across items (a bank import of
+    10,000 items parses the same few hundred expressions), so their parses are cached; the
+    trees are never mutated. Student answers are never cached."""
+    try:
+        return parse(_PARAM_REF_RE.sub(r"(\1)", src), ctx)
+    except ParseError as exc:
+        return exc
 
 
 def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
