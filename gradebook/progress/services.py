@@ -258,6 +258,7 @@ class Dashboard:
     courses: list[tuple[Course, CourseProgress]]
     lessons_completed: int
     lessons_total: int
+    streak_days: int = 0
 
     @property
     def achievements_unlocked(self) -> int:
@@ -280,7 +281,9 @@ def dashboard_for(student: Any) -> Dashboard:
     ]
     courses = list(Course.objects.filter(enrollments__student=student).order_by("title"))
     progress = [(c, progress_for(student, c)) for c in courses]
+    row = StudentProgress.objects.filter(student=student).first()
     return Dashboard(
+        streak_days=row.current_streak(timezone.localdate()) if row else 0,
         level=level_for(total_xp(student)),
         achievements=catalogue,
         courses=progress,

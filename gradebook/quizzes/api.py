@@ -66,7 +66,7 @@ class LessonDetail(APIView):
     def get(self, request: Request, slug: str, lesson_slug: str) -> Response:
         lesson = access.lesson_for_student(request.user, slug, lesson_slug)
         data = dict(serializers.LessonSerializer(lesson).data)
-        data["items"] = serializers.ItemSerializer(
+        data["items"] = serializers.LessonItemSerializer(
             lesson_items_payload(request.user, lesson), many=True
         ).data
         return Response(data)

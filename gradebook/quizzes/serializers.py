@@ -69,6 +69,14 @@ class PartSerializer(InputSerializer):
     weight = serializers.FloatField(required=False)
 
 
+class ItemStateSerializer(serializers.Serializer):
+    attempts = serializers.IntegerField()
+    attempts_left = serializers.IntegerField(allow_null=True)
+    correct = serializers.BooleanField()
+    done = serializers.BooleanField()
+    pending_review = serializers.BooleanField()
+
+
 class ItemSerializer(InputSerializer):
     """Fed the dict from ``presentation.student_item``: the allow-list lives there."""
 
@@ -87,14 +95,7 @@ class ItemSerializer(InputSerializer):
     reflection = serializers.DictField(required=False)
     prompt = serializers.DictField(required=False)
     settings = serializers.DictField(required=False)
-
-
-class ItemStateSerializer(serializers.Serializer):
-    attempts = serializers.IntegerField()
-    attempts_left = serializers.IntegerField(allow_null=True)
-    correct = serializers.BooleanField()
-    done = serializers.BooleanField()
-    pending_review = serializers.BooleanField()
+    state = ItemStateSerializer()
 
 
 class InterpretationSerializer(serializers.Serializer):
@@ -150,6 +151,12 @@ class AttemptSerializer(serializers.Serializer):
     )
     awards = AwardSerializer(many=True, required=False)
     state = ItemStateSerializer(required=False)
+
+
+class LessonItemSerializer(ItemSerializer):
+    """An item on a lesson: with the student's state and their last attempt's verdict."""
+
+    last_attempt = AttemptSerializer(allow_null=True)
 
 
 class SubmitSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gradebook.progress.services import progress_for
@@ -29,6 +30,28 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "quizzes/course.html", {"course": course, "progress": progress, "lessons": lessons}
     )
+
+
+def _js_strings() -> dict[str, str]:
+    """The lesson script's UI strings, translated here and handed over with json_script."""
+    return {
+        "interpreted_as": _("Interpreted as"),
+        "correct": _("Correct"),
+        "partially_correct": _("Partly correct"),
+        "incorrect": _("Not quite"),
+        "undecided": _(
+            "Could not decide: this answer was not counted as wrong. Try rewriting it more simply."
+        ),
+        "pending_review": _("Waiting for review"),
+        "score": _("Score"),
+        "try": _("Try"),
+        "hint": _("Hint"),
+        "explanation": _("Explanation"),
+        "network_error": _("Could not reach the server. Your answer was not recorded; try again."),
+        "level_line": _("%(a)s/%(b)s XP to next level") % {"a": "{a}", "b": "{b}"}
+        + " · "
+        + _("%(n)s XP to go") % {"n": "{n}"},
+    }
 
 
 @login_required
@@ -51,6 +74,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
             "items": lesson_items_payload(request.user, lesson),
             "progress": progress,
             "lesson_progress": progress.lessons.get(lesson.pk),
+            "js_strings": _js_strings(),
         },
     )
 

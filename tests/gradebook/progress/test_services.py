@@ -182,3 +182,36 @@ def test_the_dashboard_lists_the_whole_catalogue(course, enrolled):
     assert len(dash.achievements) >= 14
     assert dash.achievements_unlocked == 3
     assert [c.slug for c, _ in dash.courses] == ["ai-gen"]
+
+
+def test_the_dashboard_shows_a_live_streak(course, enrolled):
+    now = timezone.now()
+    it = item(course, "ce-loss")
+    answer(enrolled, it, correct=False, when=now - datetime.timedelta(days=1))
+    answer(enrolled, it, correct=False, when=now)
+    assert dashboard_for(enrolled).streak_days == 2
+
+
+def test_a_streak_ends_after_a_missed_day(course, enrolled):
+    it = item(course, "ce-loss")
+    answer(enrolled, it, correct=False, when=timezone.now() - datetime.timedelta(days=3))
+    assert dashboard_for(enrolled).streak_days == 0
+
+
+def test_a_wrong_retry_skips_the_achievement_queries(
+    course, enrolled, django_assert_max_num_queries
+):
+    it = item(course, "ce-loss")
+    answer(enrolled, it, correct=False)
+    second = Attempt.objects.create(
+        student=enrolled,
+        item=it,
+        revision=it.current_revision(),
+        number=2,
+        response="x",
+        status=AttemptStatus.GRADED,
+        correct=False,
+        score=0.0,
+    )
+    with django_assert_max_num_queries(2):  # the progress row; nothing else can change
+        assert on_attempt_scored(second) == []

@@ -354,3 +354,19 @@ def test_the_openapi_schema_and_docs_are_served(api_client):
     schema = api_client.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/items/{item_id}/submit/" in schema.content
     assert api_client.get("/api/docs/").status_code == 200
+
+
+def test_lesson_items_carry_the_students_state_and_last_verdict(api_client, course):
+    api_client.post(submit_url(item(course, "ce-loss")), {"response": "-ln(0.3)"}, format="json")
+    items = api_client.get(reverse("api-lesson", args=["ai-gen", "text-vs-images"])).json()["items"]
+    loss = next(i for i in items if i["key"] == "ce-loss")
+    assert loss["state"] == {
+        "attempts": 1,
+        "attempts_left": None,
+        "correct": True,
+        "done": True,
+        "pending_review": False,
+    }
+    assert loss["last_attempt"]["correct"] is True
+    other = next(i for i in items if i["key"] == "ce-exact")
+    assert other["last_attempt"] is None and other["state"]["attempts"] == 0
