@@ -43,6 +43,13 @@ lessons:
 """
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The demo-account and admin tests hash a dozen passwords; PBKDF2's real cost is for
+    # production, not for proving who can log in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def write_bank(tmp_path):
     """``write_bank(text, name="bank.yaml")`` -> the path of a bank file with that content."""
