@@ -128,7 +128,3 @@ def describe(dim: Dim) -> str:
     names = ("s", "m", "kg", "bit")
     parts = [f"{n}^{e}" if e != 1 else n for n, e in zip(names, dim, strict=True) if e]
     return "a quantity in " + "·".join(parts)
-
-
-def example_unit(dim: Dim) -> str:
-    return DIMENSION_NAMES.get(dim, ("", ""))[1]
