@@ -150,9 +150,7 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["lesson", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["course", "key"], name="unique_item_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["course", "key"], name="unique_item_key")]
 
     def __str__(self) -> str:
         return f"{self.course.slug}/{self.key}"
