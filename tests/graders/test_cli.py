@@ -84,3 +84,22 @@ def test_a_yaml_spec_is_read_too(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     assert main(["check", str(path), "2*2"]) == 0
     assert "valid" in capsys.readouterr().out
+
+
+def test_check_grades_a_parameterised_item_for_a_seed(tmp_path, capsys):
+    from graders import variant
+
+    spec = {
+        "id": "p",
+        "type": "numeric",
+        "text": "{n} x 2?",
+        "answer": "{n}*2",
+        "params": {"n": {"range": [1, 9]}},
+    }
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(spec))
+    right = str(variant(spec, 5)["n"] * 2)
+    assert main(["check", str(path), right, "--seed", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["outcome"] == "correct"
+    assert main(["check", str(path), right, "--params", json.dumps(variant(spec, 5))]) == 0
+    assert json.loads(capsys.readouterr().out)["outcome"] == "correct"

@@ -150,3 +150,42 @@ def test_the_fast_path_agrees_with_the_full_path(value, template):
     fast = grade(spec, raw)
     assert (fast.outcome, fast.score, fast.feedback) == (full.outcome, full.score, full.feedback)
     assert fast.interpretation.canonical == full.interpretation.canonical
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["exact", "decimal", "per_image", "twelve", "parts", "reflection", "raw", "x"]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["ce", "time", "free", "vae", "compare"]), json_values)
+def test_any_response_shape_gets_an_outcome_never_an_exception(which, response):
+    from graders.examples import (
+        COMPARE_MODELS,
+        CROSS_ENTROPY,
+        DENOISING_TIME,
+        EXPLAIN_DIFFERENCE,
+        VAE_COMPRESSION,
+    )
+
+    spec = {
+        "ce": CROSS_ENTROPY,
+        "time": DENOISING_TIME,
+        "free": EXPLAIN_DIFFERENCE,
+        "vae": VAE_COMPRESSION,
+        "compare": COMPARE_MODELS,
+    }[which]
+    r = grade(spec, response)
+    assert r.outcome in OUTCOMES
+    assert r.outcome != "undecided", r.feedback  # an internal error would show up as this
