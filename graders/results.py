@@ -7,6 +7,7 @@ JSON-safe form the web app stores in ``Attempt.result`` and ``Result.from_dict``
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +31,20 @@ class SpecError:
         return {"path": self.path, "message": self.message}
 
 
+_PLAIN = re.compile(r"(-?)(\d++(?:\.\d++)?)\Z")
+_MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>{}</mrow></math>'
+
+
 @functools.lru_cache(maxsize=4096)
 def latex_to_mathml(latex: str) -> str:
-    """MathML for a LaTeX string (latex2mathml is ~140 µs a call, so it is cached and lazy)."""
+    """MathML for a LaTeX string (latex2mathml is ~140 µs a call, so it is cached and lazy;
+    plain numbers, most answers, are written directly in the same form latex2mathml gives)."""
     if not latex:
         return ""
+    m = _PLAIN.match(latex)
+    if m:
+        sign = "<mo>&#x02212;</mo>" if m.group(1) else ""
+        return _MATH.format(f"{sign}<mn>{m.group(2)}</mn>")
     from latex2mathml.converter import convert
 
     try:

@@ -120,3 +120,13 @@ def test_the_input_help_states_the_tolerance_rule_and_unit():
     assert graders.input_help(spec) == "Give a number with exactly 3 significant figures."
     h = graders.input_help(DENOISING_TIME, part="per_image")
     assert "within 1%" in h and "unit" in h
+
+
+def test_plain_numbers_get_the_same_mathml_as_latex2mathml_gives():
+    from latex2mathml.converter import convert
+
+    from graders.results import latex_to_mathml
+
+    for latex in ("4", "-4", "0.523", "-1.204", "3145728"):
+        latex_to_mathml.cache_clear()
+        assert latex_to_mathml(latex) == convert(latex)
