@@ -31,7 +31,7 @@ class SpecError:
         return {"path": self.path, "message": self.message}
 
 
-_PLAIN = re.compile(r"(-?)(\d++(?:\.\d++)?)\Z")
+_PLAIN = re.compile(r"(-?)(\d++(?:\.\d++)?)(?:\\,\\mathrm\{([A-Za-z]++)\})?\Z")
 _MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>{}</mrow></math>'
 
 
@@ -44,7 +44,14 @@ def latex_to_mathml(latex: str) -> str:
     m = _PLAIN.match(latex)
     if m:
         sign = "<mo>&#x02212;</mo>" if m.group(1) else ""
-        return _MATH.format(f"{sign}<mn>{m.group(2)}</mn>")
+        unit = m.group(3)
+        if unit is None:
+            return _MATH.format(f"{sign}<mn>{m.group(2)}</mn>")
+        if len(unit) == 1:
+            mi = f"<mi>&#x{ord(unit):05X};</mi>"
+        else:
+            mi = "<mrow>" + "".join(f'<mi mathvariant="normal">{c}</mi>' for c in unit) + "</mrow>"
+        return _MATH.format(f'{sign}<mn>{m.group(2)}</mn><mspace width="0.167em" />{mi}')
     from latex2mathml.converter import convert
 
     try:

@@ -122,11 +122,13 @@ def test_the_input_help_states_the_tolerance_rule_and_unit():
     assert "within 1%" in h and "unit" in h
 
 
-def test_plain_numbers_get_the_same_mathml_as_latex2mathml_gives():
+def test_plain_numbers_and_units_get_the_same_mathml_as_latex2mathml_gives():
     from latex2mathml.converter import convert
 
     from graders.results import latex_to_mathml
+    from graders.units import UNITS
 
-    for latex in ("4", "-4", "0.523", "-1.204", "3145728"):
+    units = [rf"4\,\mathrm{{{u}}}" for u in UNITS if u.isascii() and u.isalpha()]
+    for latex in ("4", "-4", "0.523", "-1.204", "3145728", r"-4.5\,\mathrm{ms}", *units):
         latex_to_mathml.cache_clear()
         assert latex_to_mathml(latex) == convert(latex)
