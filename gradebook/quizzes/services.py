@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 import graders
 from gradebook.courses.models import Item, ItemRevision
@@ -182,19 +182,38 @@ def _existing_for_key(student: Any, item: Item, key: str) -> Attempt | None:
     return attempt
 
 
-def _next_number(student: Any, item: Item, key: str | None) -> tuple[int, int | None]:
-    """The next attempt number and, when ``key`` was used before, that attempt's id (one query)."""
-    if key is None:
-        latest = Attempt.objects.filter(student=student, item=item).aggregate(m=Max("number"))
-        return (latest["m"] or 0) + 1, None
-    found = (
-        Attempt.objects.filter(student=student)
-        .filter(Q(item=item) | Q(idempotency_key=key))
-        .aggregate(
-            m=Max("number", filter=Q(item=item)), dup=Max("id", filter=Q(idempotency_key=key))
-        )
+@dataclass(frozen=True)
+class _Before:
+    """What the student's earlier attempts at the item add up to (read under the lock)."""
+
+    number: int  # the next attempt number
+    replay_id: int | None  # the attempt an idempotency key already made
+    had_correct: bool
+    had_pending: bool
+
+
+def _before(student: Any, item: Item, key: str | None) -> _Before:
+    """One query: the next number, a replayed key, and what the item state was before.
+
+    Reading the state here saves the response a query of its own.
+    """
+    mine = Q(item=item)
+    rows = Attempt.objects.filter(student=student)
+    rows = rows.filter(mine | Q(idempotency_key=key)) if key is not None else rows.filter(mine)
+    sums: dict[str, Any] = {
+        "m": Max("number", filter=mine),
+        "correct": Count("id", filter=mine & Q(correct=True)),
+        "pending": Count("id", filter=mine & Q(status=AttemptStatus.PENDING_REVIEW)),
+    }
+    if key is not None:
+        sums["dup"] = Max("id", filter=Q(idempotency_key=key))
+    found = rows.aggregate(**sums)
+    return _Before(
+        number=(found["m"] or 0) + 1,
+        replay_id=found.get("dup"),
+        had_correct=found["correct"] > 0,
+        had_pending=found["pending"] > 0,
     )
-    return (found["m"] or 0) + 1, found["dup"]
 
 
 #: (item id, revision number) -> ItemRevision id. Revisions are never rewritten, so this
@@ -240,7 +259,7 @@ def submit_answer(
     >>> attempt.correct, attempt.number
     (True, 1)
     """
-    from gradebook.progress.services import lock_progress, on_attempt_scored
+    from gradebook.progress.services import ItemState, lock_progress, on_attempt_scored
 
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
@@ -264,9 +283,10 @@ def submit_answer(
                 # progress totals are read and written without a race. SQLite has no row
                 # locks; there the unique constraints and this retry loop do the same job.
                 progress = lock_progress(student)
-                number, replay_id = _next_number(student, item, key)
-                if replay_id is not None:
-                    existing = Attempt.objects.get(pk=replay_id)
+                before = _before(student, item, key)
+                number = before.number
+                if before.replay_id is not None:
+                    existing = Attempt.objects.get(pk=before.replay_id)
                     if existing.item_id != item.pk:
                         raise IdempotencyKeyReused()
                     existing.replayed = True
@@ -296,6 +316,12 @@ def submit_answer(
                 )
                 attempt.awards = on_attempt_scored(attempt, progress=progress)
                 attempt.replayed = False
+                attempt.item_state = ItemState(
+                    attempts=number,
+                    correct=before.had_correct or attempt.correct,
+                    pending_review=before.had_pending
+                    or attempt.status == AttemptStatus.PENDING_REVIEW,
+                )
                 return attempt
         except IntegrityError:
             # Either a concurrent submit took this number (try the next one) or a concurrent

@@ -62,7 +62,9 @@ def lesson_items_payload(user: Any, lesson: Lesson) -> list[dict[str, Any]]:
 
 def attempt_payload(user: Any, item: Item, attempt: Attempt) -> dict[str, Any]:
     """An attempt as its student sees it, with the item's state after it and any awards."""
-    state = item_states(attempt.student_id, [item.pk]).get(item.pk, ItemState())
+    state = getattr(attempt, "item_state", None)  # submit_answer knows it already
+    if state is None:
+        state = item_states(attempt.student_id, [item.pk]).get(item.pk, ItemState())
     sd = state_dict(item, state)
     data = presentation.attempt_feedback(attempt, item_done=sd["done"])
     data["state"] = sd
