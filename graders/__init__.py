@@ -6,7 +6,7 @@ items (see ``graders/README.md``). It never imports Django.
 
 from __future__ import annotations
 
-from graders.api import GRADER_VERSION, grade, input_help, interpret
+from graders.api import GRADER_VERSION, answer_key, grade, input_help, interpret
 from graders.params import choice_order, render_text, variant
 from graders.results import OUTCOMES, Interpretation, PartResult, Result, SpecError
 from graders.spec import InvalidSpec, validate_spec
@@ -19,6 +19,7 @@ __all__ = [
     "PartResult",
     "Result",
     "SpecError",
+    "answer_key",
     "choice_order",
     "grade",
     "input_help",

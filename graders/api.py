@@ -196,6 +196,44 @@ def _part(item: Item, part: str | None) -> Any:
     raise ValueError(f"no part '{part}' in item '{item.spec.get('id')}'")
 
 
+def answer_key(
+    spec: dict[str, Any], *, params: dict[str, Any] | None = None
+) -> dict[str, Interpretation]:
+    """The key of each numeric/symbolic part, for teachers' pages and the "show answer" view.
+
+    Keys of the result are ``""`` for a single-answer item, else part ids. A key is shown as
+    written (``50*0.08 s``); with ``params``, a numeric key is shown as this variant's value.
+
+    >>> key = answer_key({"id": "q", "type": "numeric", "text": "?", "answer": "50*0.08",
+    ...                   "unit": "s"})
+    >>> key[""].canonical, key[""].latex
+    ('50*0.08 s', '50 \\\\cdot 0.08\\\\,\\\\mathrm{s}')
+    """
+    from graders.expr import EvalError, evaluate, to_latex, to_text
+    from graders.params import format_value
+
+    item = compiled(spec)
+    env = {k: float(v) for k, v in (params or {}).items() if isinstance(v, int | float)}
+    out: dict[str, Interpretation] = {}
+    for p in item.parts:
+        if p.type not in ("numeric", "symbolic") or p.key is None:
+            continue
+        text, latex = to_text(p.key), to_latex(p.key)
+        if env and p.type == "numeric":
+            try:
+                value = evaluate(p.key, env)
+            except EvalError:
+                pass
+            else:
+                env[p.id] = value
+                text = latex = format_value(value)
+        unit = p.unit if p.type == "numeric" else None
+        if unit is not None:
+            text, latex = f"{text} {unit.text}", rf"{latex}\,{unit.latex}"
+        out[p.id] = Interpretation(True, text, latex, unit=unit.text if unit else None)
+    return out
+
+
 def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
     """The grader's own help line for an answer box: tolerance rule and unit.
 
@@ -241,6 +279,7 @@ __all__ = [
     "GRADER_VERSION",
     "InvalidSpec",
     "PartResult",
+    "answer_key",
     "compiled",
     "grade",
     "input_help",

@@ -132,3 +132,23 @@ def test_plain_numbers_and_units_get_the_same_mathml_as_latex2mathml_gives():
     for latex in ("4", "-4", "0.523", "-1.204", "3145728", r"-4.5\,\mathrm{ms}", *units):
         latex_to_mathml.cache_clear()
         assert latex_to_mathml(latex) == convert(latex)
+
+
+def test_the_answer_key_shows_each_parts_key():
+    from graders import answer_key, variant
+
+    key = answer_key(DENOISING_TIME)
+    assert {k: v.canonical for k, v in key.items()} == {
+        "per_image": "50*0.08 s",
+        "twelve": "12*per_image s",
+    }
+    spec = {
+        "id": "p",
+        "type": "numeric",
+        "text": "{n} steps of 0.08 s?",
+        "answer": "{n}*0.08",
+        "unit": "s",
+        "params": {"n": {"range": [10, 50], "step": 10}},
+    }
+    p = variant(spec, 3)
+    assert answer_key(spec, params=p)[""].canonical == f"{p['n'] * 0.08:.12g} s"
