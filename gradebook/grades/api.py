@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gradebook.grades import access, selectors, services
-from gradebook.grades.models import RegradeChange, RegradeRun, rubric_of
+from gradebook.grades.models import RegradeChange, RegradeRun
+from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import Attempt
 
@@ -119,7 +120,16 @@ def attempt_detail(attempt: Attempt, request: HttpRequest) -> dict[str, Any]:
         **attempt_summary(attempt),
         "item_text": item.text,
         "points_possible": max_points,
-        "rubric": rubric_of(item.spec),
+        "rubric": review_plan(item.spec, attempt.result).criteria,
+        "auto_parts": [
+            {
+                "part": comp.part,
+                "label": comp.label,
+                "weight": comp.weight,
+                "score": comp.auto_score,
+            }
+            for comp in review_plan(item.spec, attempt.result).auto_parts
+        ],
         "model_answer": item.spec.get("model_answer"),
         "response": attempt.response,
         "params": attempt.params,

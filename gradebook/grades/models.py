@@ -34,20 +34,10 @@ class RubricError(ValueError):
 
 
 def rubric_of(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The item's rubric criteria as ``[{id, criterion, points, description}]`` (may be empty)."""
-    criteria = []
-    for position, raw in enumerate(spec.get("rubric") or [], start=1):
-        if not isinstance(raw, dict):
-            continue
-        criteria.append(
-            {
-                "id": str(raw.get("id") or f"c{position}"),
-                "criterion": str(raw.get("criterion") or raw.get("id") or f"Criterion {position}"),
-                "points": float(raw.get("points") or 1),
-                "description": str(raw.get("description") or ""),
-            }
-        )
-    return criteria
+    """The item's own rubric criteria as ``[{id, criterion, points, description}]``."""
+    from gradebook.grades.rubric import criteria_of
+
+    return criteria_of(spec.get("rubric"))
 
 
 def rubric_steps(points: float) -> list[float]:
@@ -142,14 +132,11 @@ class Review(models.Model):
     def missing_criteria(self, criteria: list[dict[str, Any]]) -> list[str]:
         return [c["criterion"] for c in criteria if c["id"] not in self.rubric_scores]
 
-    def score_fraction(self, *, criteria: list[dict[str, Any]], max_points: float) -> float | None:
-        """The score in [0, 1] this review gives, or None while it is incomplete."""
-        if criteria:
-            if self.missing_criteria(criteria):
-                return None
-            total = sum(c["points"] for c in criteria)
-            awarded = sum(float(self.rubric_scores[c["id"]]) for c in criteria)
-            return awarded / total if total else 0.0
+    def score_fraction(self, *, plan: Any, max_points: float) -> float | None:
+        """The score in [0, 1] this review gives (see ``rubric.ReviewPlan``), or None while
+        it is incomplete."""
+        if not plan.uses_points:
+            return plan.score(self.rubric_scores)
         if self.points is None:
             return None
         return self.points / max_points if max_points else 0.0

@@ -23,7 +23,8 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, Lesson
-from gradebook.grades.models import Review, ReviewState, rubric_of
+from gradebook.grades.models import Review, ReviewState
+from gradebook.grades.rubric import review_plan
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeChange, GradeSource
 
 # --- Review queue -------------------------------------------------------------------------------
@@ -83,7 +84,12 @@ def queue_counts(attempts: QuerySet[Attempt], filters: QueueFilters) -> dict[str
 
 
 def _queue_base(attempts: QuerySet[Attempt], filters: QueueFilters) -> QuerySet[Attempt]:
-    qs = attempts.filter(item__type__in=REVIEWED_TYPES)
+    # Hand-graded items, and any answer the grader left for review (a multipart item's
+    # free-text part).
+    qs = attempts.filter(
+        Q(item__type__in=REVIEWED_TYPES)
+        | Q(status__in=[AttemptStatus.PENDING_REVIEW, AttemptStatus.REVIEWED])
+    )
     if filters.course:
         qs = qs.filter(item__course__slug=filters.course)
     if filters.lesson:
@@ -188,7 +194,7 @@ def feedback_for(attempt: Attempt) -> Feedback:
         fb.reviewed_by = _display_name(review.reviewer)
         fb.rubric = [
             {**c, "awarded": review.rubric_scores.get(c["id"])}
-            for c in rubric_of(attempt.item.spec)
+            for c in review_plan(attempt.item.spec, attempt.result).criteria
         ]
     changes = list(attempt.grade_changes.select_related("changed_by").order_by("changed_at", "id"))
     overrides = [c for c in changes if c.source == GradeSource.OVERRIDE]

@@ -41,8 +41,8 @@ from gradebook.grades.models import (
     Review,
     ReviewState,
     RubricError,
-    rubric_of,
 )
+from gradebook.grades.rubric import review_plan
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeChange, GradeSource
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,15 @@ def _after_scored(attempts: Iterable[Attempt]) -> None:
 # --- Reviews ------------------------------------------------------------------------------------
 
 
+def needs_teacher(attempt: Attempt) -> bool:
+    """Graded by a teacher's review: a free-text or exercise item, or any answer the grader
+    left for review (a multipart item with a free-text part)."""
+    return attempt.item.is_reviewed or attempt.status in (
+        AttemptStatus.PENDING_REVIEW,
+        AttemptStatus.REVIEWED,
+    )
+
+
 def review_save(
     *,
     attempt: Attempt,
@@ -100,12 +109,13 @@ def review_save(
     """
     if action not in ("draft", "return"):
         raise GradingError(f"Unknown action {action!r}: use 'draft' or 'return'.", field="action")
-    if not attempt.item.is_reviewed:
+    if not needs_teacher(attempt):
         raise GradingError(
             "This answer was graded automatically: override its grade instead of reviewing it.",
             code="not_reviewable",
         )
-    criteria = rubric_of(attempt.item.spec)
+    plan = review_plan(attempt.item.spec, attempt.result)
+    criteria = plan.criteria
     max_points = float(attempt.item.points)
     comment = (comment or "").strip()
     with transaction.atomic():
@@ -126,7 +136,7 @@ def review_save(
         review.reviewer = by
         score = None
         if action == "return":
-            score = review.score_fraction(criteria=criteria, max_points=max_points)
+            score = review.score_fraction(plan=plan, max_points=max_points)
             if score is None:
                 missing = review.missing_criteria(criteria)
                 if missing:
@@ -166,7 +176,7 @@ def grade_override(*, attempt: Attempt, by: Any, points: Any, reason: str) -> Gr
     reason = (reason or "").strip()
     if not reason:
         raise GradingError("Give a reason: the student sees it with the new grade.", field="reason")
-    if attempt.item.is_reviewed:
+    if needs_teacher(attempt):
         raise GradingError(
             "This answer is graded by review: open the review to change its grade.",
             code="not_overridable",

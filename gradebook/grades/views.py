@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gradebook.grades import access, selectors, services
-from gradebook.grades.models import RegradeRun, rubric_of, rubric_steps
+from gradebook.grades.models import RegradeRun, rubric_steps
+from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import Attempt
 
@@ -157,18 +158,22 @@ def _attempt_context(
     posted: dict[str, Any],
 ) -> dict[str, Any]:
     review = selectors.review_of(attempt)
-    criteria = rubric_of(attempt.item.spec)
+    plan = review_plan(attempt.item.spec, attempt.result)
+    criteria = plan.criteria
     chosen = posted.get("rubric_scores") or (review.rubric_scores if review else {})
     rubric = [
         {
             **c,
+            "group": comp.label if comp.part else "",
+            "first_of_group": index == 0,
             "steps": [
                 {"value": f"{v:g}", "checked": _is(chosen.get(c["id"]), v)}
                 for v in rubric_steps(c["points"])
             ],
             "error": errors.get(f"rubric_scores.{c['id']}", ""),
         }
-        for c in criteria
+        for comp in plan.components
+        for index, c in enumerate(comp.criteria)
     ]
     prev, nxt = selectors.queue_neighbours(
         access.attempts_for_teacher(request.user), filters, attempt
@@ -182,6 +187,9 @@ def _attempt_context(
         "state": selectors.queue_state(attempt),
         "rubric": rubric,
         "rubric_total": sum(c["points"] for c in criteria),
+        "auto_parts": plan.auto_parts,
+        "weighted": len(plan.components) > 1,
+        "needs_teacher": services.needs_teacher(attempt),
         "points_value": posted.get(
             "points", review.points if review and review.points is not None else ""
         ),
