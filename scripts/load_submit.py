@@ -52,6 +52,34 @@ for key in KEYS:
 print(json.dumps({"tokens": tokens, "items": targets}))
 """
 
+# In-process cost per request (CPU time and SQL statements), measured with Django's test
+# client in one process: steadier than throughput on a shared machine.
+INPROCESS = r"""
+import json, statistics, time, uuid
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+tok = Token.objects.get(user__username="load0000").key
+client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
+out = {}
+for name, path, body in TARGETS:
+    def post():
+        return client.post(path, body, content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    for _ in range(20):
+        post()
+    cpu = []
+    for _ in range(REPEAT):
+        t = time.process_time()
+        post()
+        cpu.append(time.process_time() - t)
+    with CaptureQueriesContext(connection) as q:
+        status = post().status_code
+    out[name] = {"cpu_ms": statistics.median(cpu) * 1000, "queries": len(q), "status": status}
+print(json.dumps(out))
+"""
+
 LUA = r"""
 local tokens = TOKENS
 local paths = PATHS
@@ -197,6 +225,18 @@ def main() -> None:
         json.dumps({"response": it[kind]}) for it in data["items"] for kind in ("right", "wrong")
     ]
     submit_paths = [f"/api/items/{it['id']}/submit/" for it in data["items"] for _ in (0, 1)]
+    first = data["items"][0]
+    targets = [
+        ("bare", "/api/bench/bare/", bodies[0]),
+        ("submit (right)", f"/api/items/{first['id']}/submit/", bodies[0]),
+        ("submit (wrong)", f"/api/items/{first['id']}/submit/", bodies[1]),
+    ]
+    snippet = INPROCESS.replace("TARGETS", repr(targets)).replace("REPEAT", "200")
+    measured = run(
+        [PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"}
+    )
+    inprocess = json.loads(measured.strip().splitlines()[-1])
+    print(f"in-process: {json.dumps(inprocess)}", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="load_submit_"))
     scripts = {}
     for name, paths in (("bare", ["/api/bench/bare/"] * len(bodies)), ("submit", submit_paths)):
@@ -273,6 +313,11 @@ def main() -> None:
             f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.1f} | "
             f"{med(name, 'p90'):.1f} | {med(name, 'p99'):.1f} | {bad:.0f} | {rounds} |"
         )
+    print()
+    print("| in one process | CPU ms per request (median of 200) | SQL statements |")
+    print("|---|---|---|")
+    for name, m in inprocess.items():
+        print(f"| {name} | {m['cpu_ms']:.2f} | {m['queries']} |")
     print()
     print(
         f"submit / bare throughput: {ratio:.2f}x; rows written: {counts[0]} attempts, "
