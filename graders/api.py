@@ -18,7 +18,7 @@ from typing import Any
 from graders import pool as _pool
 from graders.grading import NeedsSympy, fast_correct, grade_item, read
 from graders.params import variant
-from graders.results import Interpretation, PartResult, Result
+from graders.results import Interpretation, PartResult, Result, SpecError
 from graders.spec import InvalidSpec, Item, compile_item
 from graders.tolerance import Tolerance
 
@@ -38,7 +38,7 @@ def compiled(spec: dict[str, Any]) -> Item:
     if hit is not None and hit[0] is spec and hit[1] == spec:
         return hit[2]
     if not isinstance(spec, dict):
-        raise InvalidSpec([_spec_error("", "an item must be a mapping")])
+        raise InvalidSpec([SpecError("", "an item must be a mapping")])
     try:
         key = json.dumps(spec, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):
@@ -54,12 +54,6 @@ def compiled(spec: dict[str, Any]) -> Item:
         _BY_ID.clear()
     _BY_ID[id(spec)] = (spec, copy.deepcopy(spec), item)
     return item
-
-
-def _spec_error(path: str, message: str) -> Any:
-    from graders.results import SpecError
-
-    return SpecError(path, message)
 
 
 def _params_for(item: Item, params: Mapping[str, Any] | None, seed: int | None) -> dict[str, Any]:
