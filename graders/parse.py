@@ -534,7 +534,6 @@ class _Parser:
 
     def call(self, fn: str, t: Token, base_text: str | None = None) -> Node:
         pos = t[2]
-        self.enter(pos)
         base: Node | None = None
         nxt = self.peek()
         if base_text:  # log_10(x), log_2 x typed as plain text
@@ -564,7 +563,9 @@ class _Parser:
         elif nxt[0] == "end" or (nxt[0] == "op" and nxt[1] not in ("-", "+", "|")):
             raise ParseError(f"{t[1]} needs an argument, for example {t[1]}(3)", pos)
         else:
+            self.enter(pos)  # ln ln ln x: no brackets, so count the level here
             arg = self.unary()
+            self.depth -= 1
         if fn == "sqrt" and t[0] == "cmd":
             fn = "sqrt"
         node: Node
@@ -581,7 +582,6 @@ class _Parser:
                 node = Bin("/", Call("ln", arg), Call("ln", base))
         else:
             node = Call(fn, arg)
-        self.depth -= 1
         return Bin("^", node, power) if power is not None else node
 
     def command(self, t: Token) -> Node:

@@ -182,3 +182,35 @@ def test_an_answer_that_makes_sympy_work_for_seconds_is_undecided_within_the_bud
     assert r.interpretation is not None and r.interpretation.canonical == "(x + y + z + 1)^40"
     assert 0.5 <= elapsed < 1.0
     assert warm_pool.killed == killed + 1
+
+
+HEAVY = {
+    "id": "h-heavy",
+    "type": "symbolic",
+    "text": "?",
+    "answer": "x^2+ln(x)",
+    "variables": ["x", "y"],
+    "mistakes": [{"answer": f"x^{k}", "feedback": "no", "tag": f"m{k}"} for k in range(8)],
+}
+LARGEST_IN_PROCESS = [
+    "+".join(["x"] * 199),
+    "*".join(["x"] * 199),
+    " ".join(["x"] * 399),
+    "sin(" * 39 + "x" + ")" * 39,
+    "ln " * 39 + "x",
+    "+".join(["sin(x)^2"] * 49),
+    "+".join(["exp(x)/y"] * 49),
+    "(" * 39 + "x+y" + ")" * 39,
+]
+
+
+@pytest.mark.parametrize("answer", LARGEST_IN_PROCESS, ids=lambda a: a[:20])
+def test_the_largest_answers_the_caps_allow_grade_in_process_well_within_the_budget(answer):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_THREAD)
+    r = grade(HEAVY, answer)
+    after = resource.getrusage(resource.RUSAGE_THREAD)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert r.outcome in ("correct", "incorrect", "invalid")
+    assert cpu < 0.25, f"{cpu:.3f} s of CPU"
