@@ -282,7 +282,7 @@ class _Parser:
         return t
 
     def expect(self, text: str, opener: Token | None = None) -> None:
-        t = self.peek()
+        t = self.toks[self.i]
         if t[0] == "op" and t[1] == text:
             self.i += 1
             return
@@ -344,7 +344,7 @@ class _Parser:
     def expression(self) -> Node:
         node = self.term()
         while True:
-            t = self.peek()
+            t = self.toks[self.i]
             if t[0] == "op" and t[1] in ("+", "-"):
                 self.i += 1
                 self.operand_follows(t)
@@ -353,14 +353,14 @@ class _Parser:
                 return node
 
     def operand_follows(self, op: Token) -> None:
-        t = self.peek()
+        t = self.toks[self.i]
         if t[0] == "end":
             raise ParseError(f"the answer ends after '{op[1]}': something is missing", op[2])
 
     def term(self) -> Node:
         node = self.unary()
         while True:
-            t = self.peek()
+            t = self.toks[self.i]
             if self.is_times_x(t):  # "50 x 0.08 s" in a numeric item
                 self.i += 1
                 node = Bin("*", node, self.unary())
@@ -401,7 +401,7 @@ class _Parser:
         )
 
     def unary(self) -> Node:
-        t = self.peek()
+        t = self.toks[self.i]
         if t[0] == "op" and t[1] in ("-", "+"):
             self.i += 1
             self.enter(t[2])
@@ -413,7 +413,7 @@ class _Parser:
 
     def power(self) -> Node:
         base = self.postfix()
-        t = self.peek()
+        t = self.toks[self.i]
         if t[0] == "op" and t[1] == "^":
             self.i += 1
             self.operand_follows(t)
@@ -426,7 +426,7 @@ class _Parser:
     def postfix(self) -> Node:
         node = self.primary()
         while True:
-            t = self.peek()
+            t = self.toks[self.i]
             if t[0] == "op" and t[1] == "!":
                 self.i += 1
                 node = Fact(node)
@@ -435,7 +435,7 @@ class _Parser:
 
     def group(self, opener: Token, closer: str) -> Node:
         self.enter(opener[2])
-        if self.peek()[0] == "op" and self.peek()[1] == closer:
+        if self.toks[self.i][0] == "op" and self.toks[self.i][1] == closer:
             raise ParseError(f"empty '{opener[1]}{closer}'", opener[2])
         node = self.expression()
         self.expect(closer, opener)
@@ -443,7 +443,7 @@ class _Parser:
         return node
 
     def braced(self, what: str, at: int) -> Node:
-        t = self.peek()
+        t = self.toks[self.i]
         if t[0] == "op" and t[1] == "{":
             self.i += 1
             return self.group(t, "}")
@@ -535,7 +535,7 @@ class _Parser:
     def call(self, fn: str, t: Token, base_text: str | None = None) -> Node:
         pos = t[2]
         base: Node | None = None
-        nxt = self.peek()
+        nxt = self.toks[self.i]
         if base_text:  # log_10(x), log_2 x typed as plain text
             if not base_text.isdigit():
                 raise ParseError("a log base must be a number, as in log_10(x)", pos)
@@ -552,11 +552,11 @@ class _Parser:
                 raise ParseError("a log base must be a number", nxt[2])
             base = Num(digits, float(digits), False)
         power: Node | None = None
-        nxt = self.peek()
+        nxt = self.toks[self.i]
         if nxt[0] == "op" and nxt[1] == "^":
             self.i += 1
             power = self.postfix()
-        nxt = self.peek()
+        nxt = self.toks[self.i]
         if nxt[0] == "op" and nxt[1] in ("(", "{", "["):
             self.i += 1
             arg = self.group(nxt, {"(": ")", "{": "}", "[": "]"}[nxt[1]])
@@ -587,7 +587,7 @@ class _Parser:
     def command(self, t: Token) -> Node:
         _, s, pos = t
         if s in ("\\frac", "\\dfrac", "\\tfrac"):
-            nxt = self.peek()
+            nxt = self.toks[self.i]
             if nxt[0] == "num" and len(nxt[1]) == 2 and nxt[1].isdigit():  # \frac12
                 self.i += 1
                 a, b = nxt[1][0], nxt[1][1]
@@ -596,7 +596,7 @@ class _Parser:
             den = self.braced("\\frac", pos)
             return Bin("/", num, den)
         if s == "\\sqrt":
-            nxt = self.peek()
+            nxt = self.toks[self.i]
             if nxt[0] == "op" and nxt[1] == "[":
                 self.i += 1
                 index = self.group(nxt, "]")
