@@ -241,6 +241,25 @@ def _revision_id(item: Item) -> int:
     return revision_id
 
 
+def _nul_position(value: Any) -> int | None:
+    """Where the first U+0000 is in a response (strings, list items, dict keys and values)."""
+    if isinstance(value, str):
+        index = value.find("\x00")
+        return None if index < 0 else index
+    if isinstance(value, dict):
+        for k, v in value.items():
+            for part in (k, v):
+                found = _nul_position(part)
+                if found is not None:
+                    return found
+    if isinstance(value, list):
+        for v in value:
+            found = _nul_position(v)
+            if found is not None:
+                return found
+    return None
+
+
 def submit_answer(
     *,
     student: Any,
@@ -267,6 +286,14 @@ def submit_answer(
             f"The idempotency key is {len(key)} characters long; at most "
             f"{MAX_IDEMPOTENCY_KEY} are allowed.",
             field="idempotency_key",
+        )
+
+    nul = _nul_position(response)
+    if nul is not None:
+        # PostgreSQL cannot store U+0000 in text or jsonb; no real answer contains it.
+        raise InvalidAnswer(
+            f"The answer contains an invisible NUL character (U+0000) at position {nul + 1}; "
+            "remove it and submit again."
         )
 
     # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed

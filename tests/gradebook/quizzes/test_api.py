@@ -370,3 +370,27 @@ def test_lesson_items_carry_the_students_state_and_last_verdict(api_client, cour
     assert loss["last_attempt"]["correct"] is True
     other = next(i for i in items if i["key"] == "ce-exact")
     assert other["last_attempt"] is None and other["state"]["attempts"] == 0
+
+
+@pytest.mark.parametrize("key", ["ce-loss", "explain", "which-model"])
+def test_a_nul_character_is_refused_not_a_500(api_client, course, key):
+    # PostgreSQL cannot store U+0000 in text or jsonb: it must be refused before it gets there.
+    res = api_client.post(submit_url(item(course, key)), {"response": "ab\u0000c"}, format="json")
+    assert res.status_code == 400
+    assert res.json()["error"]["field"] == "response"
+    assert Attempt.objects.count() == 0
+
+
+def test_a_nul_in_a_multipart_answer_is_refused(api_client, course):
+    res = api_client.post(
+        submit_url(item(course, "steps")), {"response": {"per_image": "4\u0000"}}, format="json"
+    )
+    assert res.status_code == 400
+
+
+def test_a_nul_in_interpret_or_join_is_a_400(api_client, course):
+    url = reverse("api-interpret", args=[item(course, "ce-loss").pk])
+    assert api_client.post(url, {"text": "1\u0000"}, format="json").status_code in (200, 400)
+    assert (
+        api_client.post(reverse("api-join"), {"code": "AB\u0000"}, format="json").status_code == 400
+    )

@@ -8,6 +8,8 @@ serializers and graders; a second pass leaves them free.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -21,6 +23,17 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 #: The student's surface: courses, lessons, items, interpret, submit, attempts, progress, account.
 STUDENT_PATHS = r"^/api/(courses|items|attempts|progress|me|join|auth)/"
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go through the WSGI app, not Django's test client: like the test client, stop
+    request_finished from closing the connection that holds the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
