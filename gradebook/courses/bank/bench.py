@@ -22,6 +22,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,30 +96,36 @@ def make_bank(items: int, *, changed_every: int = 0) -> dict[str, Any]:
     return {"format": 1, "course": "bench", "title": "Benchmark course", "lessons": lessons}
 
 
-def measure(label: str, run: Callable[[], Any], *, repeat: int, before: Callable[[], Any]) -> dict:
-    times = []
+@dataclass
+class Phase:
+    label: str
+    run: Callable[[], Any]
+    before: Callable[[], Any]
+    times: list[float] = field(default_factory=list)
+    peak_heap_mb: float = 0.0
+
+
+def measure(phases: list[Phase], *, repeat: int) -> None:
+    """Round-robin: every phase once per round, so a change in the machine's load (it is
+    shared) spreads over all phases instead of skewing one; then one traced run each."""
     for _ in range(repeat):
-        before()
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    before()
-    tracemalloc.start()
-    run()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    row = {
-        "phase": label,
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "peak_heap_mb": peak / 1024 / 1024,
-    }
-    print(
-        f"{label:<34} median {row['median_s']:7.2f} s   min {row['min_s']:7.2f} s   "
-        f"peak heap {row['peak_heap_mb']:7.1f} MB",
-        flush=True,
-    )
-    return row
+        for phase in phases:
+            phase.before()
+            t0 = time.perf_counter()
+            phase.run()
+            phase.times.append(time.perf_counter() - t0)
+    for phase in phases:
+        phase.before()
+        tracemalloc.start()
+        phase.run()
+        phase.peak_heap_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+        tracemalloc.stop()
+    for phase in phases:
+        print(
+            f"{phase.label:<34} median {statistics.median(phase.times):7.2f} s   "
+            f"min {min(phase.times):7.2f} s   peak heap {phase.peak_heap_mb:7.1f} MB",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,27 +185,27 @@ def main(argv: list[str] | None = None) -> int:
             empty()
             import_bank_files([bank])
 
-        rows = [
-            measure("dry run, empty database", lambda: import_bank_files([bank], dry_run=True),
-                    repeat=args.repeat, before=empty),
-            measure("dry run, empty database, JSON",
-                    lambda: import_bank_files([bank_json], dry_run=True),
-                    repeat=args.repeat, before=empty),
-            measure("first import", lambda: import_bank_files([bank]),
-                    repeat=args.repeat, before=empty),
-            measure("first import, JSON", lambda: import_bank_files([bank_json]),
-                    repeat=args.repeat, before=empty),
-            measure("re-import, unchanged", lambda: import_bank_files([bank]),
-                    repeat=args.repeat, before=imported),
-            measure("dry run, imported bank", lambda: import_bank_files([bank], dry_run=True),
-                    repeat=args.repeat, before=imported),
-            measure("re-import, 1% of specs changed", lambda: import_bank_files([changed]),
-                    repeat=args.repeat, before=pristine),
+        phases = [
+            Phase("dry run, empty database", lambda: import_bank_files([bank], dry_run=True),
+                  empty),
+            Phase("dry run, empty database, JSON",
+                  lambda: import_bank_files([bank_json], dry_run=True), empty),
+            Phase("first import", lambda: import_bank_files([bank]), empty),
+            Phase("first import, JSON", lambda: import_bank_files([bank_json]), empty),
+            Phase("re-import, unchanged", lambda: import_bank_files([bank]), imported),
+            Phase("dry run, imported bank", lambda: import_bank_files([bank], dry_run=True),
+                  imported),
+            Phase("re-import, 1% of specs changed", lambda: import_bank_files([changed]),
+                  pristine),
         ]  # fmt: skip
+        measure(phases, repeat=args.repeat)
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of the whole run: {maxrss:.0f} MB", flush=True)
-        first = next(r for r in rows if r["phase"] == "first import")
-        print(f"first import: {args.items / first['median_s']:.0f} items/s", flush=True)
+        base = statistics.median(phases[2].times)
+        for phase in phases:
+            ratio = statistics.median(phase.times) / base
+            print(f"{phase.label:<34} {ratio:5.2f} x first import", flush=True)
+        print(f"first import: {args.items / base:.0f} items/s", flush=True)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
     return 0
