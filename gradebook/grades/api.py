@@ -354,6 +354,30 @@ class GradebookView(APIView):
         return Response(selectors.gradebook_for(course).as_dict())
 
 
+class CourseHistoryView(APIView):
+    @extend_schema(
+        summary="Every grade change in a course, newest first (filters: source, student)",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = access.course_for_teacher(request.user, slug)
+        limit, offset = _limit_offset(request, default=100, most=1000)
+        qs = selectors.course_history(
+            course,
+            source=(request.query_params.get("source") or "").strip(),
+            student=(request.query_params.get("student") or "").strip(),
+        )
+        return Response(
+            {
+                "course": course.slug,
+                "count": qs.count(),
+                "results": [selectors.history_row(c) for c in qs[offset : offset + limit]],
+            }
+        )
+
+
 class CourseAnalyticsView(APIView):
     @extend_schema(
         summary="Per-item statistics and misconception counts of a course",

@@ -15,6 +15,9 @@ urlpatterns = [
     path("teach/attempts/<int:pk>/history/", api.HistoryView.as_view(), name="history"),
     path("teach/courses/<slug:slug>/gradebook/", api.GradebookView.as_view(), name="gradebook"),
     path(
+        "teach/courses/<slug:slug>/history/", api.CourseHistoryView.as_view(), name="course_history"
+    ),
+    path(
         "teach/courses/<slug:slug>/analytics/",
         api.CourseAnalyticsView.as_view(),
         name="course_analytics",

@@ -240,6 +240,35 @@ def grade_history(attempt: Attempt) -> list[dict[str, Any]]:
     ]
 
 
+def course_history(course: Course, *, source: str = "", student: str = "") -> QuerySet[GradeChange]:
+    """Every grade change in a course, newest first (who, when, old, new, how, why)."""
+    qs = GradeChange.objects.filter(attempt__item__course=course)
+    if source:
+        qs = qs.filter(source=source)
+    if student:
+        qs = qs.filter(attempt__student__username=student)
+    return qs.select_related("changed_by", "attempt", "attempt__student", "attempt__item").order_by(
+        "-changed_at", "-id"
+    )
+
+
+def history_row(change: GradeChange) -> dict[str, Any]:
+    item = change.attempt.item
+    points = float(item.points)
+    return {
+        "id": change.pk,
+        "attempt": change.attempt_id,
+        "student": change.attempt.student.get_username(),
+        "item": item.key,
+        "changed_at": change.changed_at.isoformat(),
+        "changed_by": change.changed_by.get_username() if change.changed_by else None,
+        "old_points": None if change.old_score is None else round(change.old_score * points, 2),
+        "new_points": None if change.new_score is None else round(change.new_score * points, 2),
+        "source": change.source,
+        "reason": change.reason,
+    }
+
+
 # --- Gradebook ----------------------------------------------------------------------------------
 
 

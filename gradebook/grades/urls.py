@@ -14,6 +14,7 @@ urlpatterns = [
     path("attempts/<int:pk>/override/", views.attempt_override, name="override"),
     path("courses/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
     path("courses/<slug:slug>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
+    path("courses/<slug:slug>/history/", views.course_history, name="course_history"),
     path("courses/<slug:slug>/analytics/", views.course_analytics, name="course_analytics"),
     path("courses/<slug:slug>/items/<slug:key>/", views.item_analytics, name="item"),
     path("courses/<slug:slug>/items/<slug:key>/answers/", views.item_answers, name="item_answers"),

@@ -23,7 +23,7 @@ from gradebook.grades import access, selectors, services
 from gradebook.grades.models import RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
-from gradebook.quizzes.models import Attempt
+from gradebook.quizzes.models import Attempt, GradeSource
 
 EXERCISE_OUTPUTS_TEMPLATE = "exercises/_outputs.html"
 
@@ -282,6 +282,28 @@ def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
     return response
+
+
+@login_required
+def course_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every grade change in the course: what a regrade or a colleague changed, and why."""
+    course = access.course_for_teacher(request.user, slug)
+    source = (request.GET.get("source") or "").strip()
+    student = (request.GET.get("student") or "").strip()
+    qs = selectors.course_history(course, source=source, student=student)
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grades/history.html",
+        {
+            "course": course,
+            "page": page,
+            "rows": [selectors.history_row(c) for c in page],
+            "source": source,
+            "student": student,
+            "sources": GradeSource.choices,
+        },
+    )
 
 
 # --- Analytics, declared mistakes, answers ------------------------------------------------------

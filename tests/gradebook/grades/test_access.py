@@ -59,6 +59,7 @@ PAGES = [
     ("grades:gradebook", "course"),
     ("grades:gradebook_csv", "course"),
     ("grades:course_analytics", "course"),
+    ("grades:course_history", "course"),
     ("grades:item", "item"),
     ("grades:item_answers", "item"),
     ("grades:regrade", "run"),
@@ -80,6 +81,7 @@ API_GETS = [
     ("grades-api:history", "auto"),
     ("grades-api:gradebook", "course"),
     ("grades-api:course_analytics", "course"),
+    ("grades-api:course_history", "course"),
     ("grades-api:item_analytics", "item"),
     ("grades-api:regrade", "run"),
 ]

@@ -100,3 +100,20 @@ def test_the_api_requires_a_reason(tara_api, wrong):
     )
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "reason"
+
+
+def test_the_course_history_lists_every_change_newest_first(tara_client, tara_api, tara, wrong):
+    grade_override(attempt=wrong, by=tara, points=1, reason="First look")
+    grade_override(attempt=wrong, by=tara, points=2, reason="Second look")
+    html = tara_client.get(reverse("grades:course_history", args=["ai-gen"])).content.decode()
+    assert html.index("Second look") < html.index("First look")
+    body = tara_api.get(
+        reverse("grades-api:course_history", args=["ai-gen"]) + "?source=override&student=alice"
+    ).json()
+    assert body["count"] == 2
+    assert [(r["old_points"], r["new_points"], r["changed_by"]) for r in body["results"]] == [
+        (1.0, 2.0, "tara"),
+        (0.0, 1.0, "tara"),
+    ]
+    none = tara_api.get(reverse("grades-api:course_history", args=["ai-gen"]) + "?student=bob")
+    assert none.json()["count"] == 0
