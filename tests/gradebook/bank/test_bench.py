@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gradebook.courses.bank import import_bank_files
-from gradebook.courses.bank.bench import make_bank
+from gradebook.courses.bank.bench import make_bank, make_item
 from gradebook.courses.bank.exporting import dump_yaml
 from gradebook.courses.models import Item
 
@@ -22,3 +22,31 @@ def test_the_generated_bank_imports_and_a_changed_copy_makes_revisions(tmp_path)
     }  # fmt: skip
     counts = import_bank_files([changed]).plans[0].counts()["items"]
     assert (counts["new_revisions"], counts["unchanged"]) == (2, 198)
+
+
+def queries_for(path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        import_bank_files([path])
+    return len(captured)
+
+
+def one_lesson_bank(path, slug: str, items: int):
+    lesson = {"slug": "only", "title": "Only", "items": [make_item(n) for n in range(items)]}
+    path.write_text(dump_yaml({"course": slug, "lessons": [lesson]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.django_db
+def test_the_import_makes_no_queries_per_item(tmp_path):
+    small = one_lesson_bank(tmp_path / "small.yaml", "small", 20)
+    large = one_lesson_bank(tmp_path / "large.yaml", "large", 400)
+    first_small, first_large = queries_for(small), queries_for(large)
+    again_small, again_large = queries_for(small), queries_for(large)
+    # Inserts are batched (SQLite caps the variables per statement, so a batch holds ~60 rows
+    # there): at most one more query per 20 more items, never one per item.
+    assert first_large - first_small <= (400 - 20) / 20
+    # An unchanged re-import reads a fixed number of times and writes only the import record.
+    assert again_small == again_large < first_small
