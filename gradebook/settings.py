@@ -263,6 +263,9 @@ GENERATION_BATCH_SIZE = env_int("GENERATION_BATCH_SIZE", 8)
 # "auto": CUDA fp16, else CPU bf16 where the CPU has it, else fp32 (exercises/runners/device.py).
 GENERATION_DEVICE = env_str("GENERATION_DEVICE", "auto")
 GENERATION_DTYPE = env_str("GENERATION_DTYPE", "auto")
+# Threads per worker child for torch on CPU; 0 keeps torch's default (all cores). On a shared
+# or oversubscribed host fewer threads are faster (measured 10x: docs/benchmarks.md).
+GENERATION_TORCH_THREADS = env_int("GENERATION_TORCH_THREADS", 0)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
 # A running job writes a heartbeat this often; the sweeper re-queues one whose heartbeat is
 # older than GENERATION_STALE_AFTER_S (its worker died) and republishes queued jobs nobody
