@@ -70,6 +70,8 @@ def _configure(workdir: Path, broker_url: str) -> dict[str, str]:
         "GENERATION_HEARTBEAT_S": "3600",
         "GENERATION_MAX_WAITING_JOBS": "1000",
         "HF_HUB_OFFLINE": "1",
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
+        "GENERATION_TORCH_THREADS": os.environ.get("GENERATION_TORCH_THREADS", "0"),
         "DJANGO_SETTINGS_MODULE": "gradebook.settings",
     }
     os.environ.update(env)
@@ -281,8 +283,18 @@ def main(argv: list[str] | None = None) -> None:
 
     call_command("migrate", verbosity=0)
     student, item = _fixtures()
+    from django.conf import settings
 
-    print(f"# exercises.bench on {os.cpu_count()} CPUs, workdir {workdir}")
+    if settings.GENERATION_TORCH_THREADS > 0:  # as the worker child does
+        import torch
+
+        torch.set_num_threads(settings.GENERATION_TORCH_THREADS)
+
+    import torch
+
+    print(f"# exercises.bench on {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
+          f"{os.getloadavg()[0]:.1f}, workdir {workdir}")
     b = bench_batching(student, item, args.rounds, args.tokens)
     info = b["model"]
     print(f"text model: {info.model_id} ({info.device}, {info.dtype})")

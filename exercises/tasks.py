@@ -40,9 +40,17 @@ def _note_gpu_queue(sender: str, instance: Any, conf: Any, **kwargs: Any) -> Non
         # Import (never load, never touch CUDA) the model libraries once in the parent, so a
         # child replacing a crashed one forks with them ready instead of spending 5-15 s
         # importing them before it can take the redelivered job. No weights, no device here.
+        _passive_omp()
         import diffusers  # noqa: F401
         import torch  # noqa: F401
         import transformers  # noqa: F401
+
+
+def _passive_omp() -> None:
+    # OpenMP threads that spin while waiting made SmolLM2 10x slower when other processes
+    # shared the CPUs (docs/benchmarks.md); passive waiting costs nothing on an idle host.
+    # Read once when OpenMP starts, so it is set before torch is imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @worker_process_init.connect
@@ -51,7 +59,15 @@ def _load_models_in_child(**kwargs: Any) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not _warm_models:
         return
+    _passive_omp()
+    from django.conf import settings
+
     from exercises.runners.base import warm_up
+
+    if settings.GENERATION_TORCH_THREADS > 0:
+        import torch
+
+        torch.set_num_threads(settings.GENERATION_TORCH_THREADS)
 
     report = warm_up()
     logger.info("generation models in worker child %s: %s", os.getpid(), report)

@@ -203,6 +203,8 @@ def stack_env(root: Path, db: Path, models: dict[str, Path], broker_url: str) ->
         "GENERATION_STALE_AFTER_S": "5",
         "GENERATION_REQUEUE_AFTER_S": "1",
         "HF_HUB_OFFLINE": "1",
+        # Five test suites share this host's CPUs: one torch thread per child is fastest here.
+        "GENERATION_TORCH_THREADS": "1",
     })
     return env
 
