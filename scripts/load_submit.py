@@ -80,6 +80,30 @@ for name, path, body in TARGETS:
 print(json.dumps(out))
 """
 
+# Where one submit spends its CPU: cProfile with a CPU clock over 40 requests, restricted to
+# the project's code and DRF's authentication and throttling (run with --profile).
+PROFILE = r"""
+import cProfile, pstats, time, uuid
+from django.test import Client
+from rest_framework.authtoken.models import Token
+tok = Token.objects.get(user__username="load0001").key
+client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
+path, body = TARGET
+def post():
+    client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+for _ in range(10):
+    post()
+profile = cProfile.Profile(time.process_time)
+profile.enable()
+for _ in range(40):
+    post()
+profile.disable()
+stats = pstats.Stats(profile)
+stats.sort_stats("cumulative").print_stats(
+    r"gradebook/|graders/|rest_framework/(views|throttling|authentication)", 25
+)
+"""
+
 LUA = r"""
 local tokens = TOKENS
 local paths = PATHS
@@ -194,6 +218,9 @@ def main() -> None:
     )
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/4", help="throttle counters")
     parser.add_argument("--items", default="raw-pixel-values,forward-noising,sd-latent-size")
+    parser.add_argument(
+        "--profile", action="store_true", help="print where one submit spends its CPU, then stop"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -231,6 +258,12 @@ def main() -> None:
         ("submit (right)", f"/api/items/{first['id']}/submit/", bodies[0]),
         ("submit (wrong)", f"/api/items/{first['id']}/submit/", bodies[1]),
     ]
+    if args.profile:
+        snippet = PROFILE.replace("TARGET", repr(targets[1][1:]))
+        print(
+            run([PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"})
+        )
+        return
     snippet = INPROCESS.replace("TARGETS", repr(targets)).replace("REPEAT", "200")
     measured = run(
         [PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"}
