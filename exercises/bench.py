@@ -191,6 +191,43 @@ def bench_image_steps(rounds: int) -> dict[int, dict[str, float]]:
     return out
 
 
+THREAD_PROBE = """
+import os, sys, time, django
+django.setup()
+import torch
+torch.set_num_threads(int(sys.argv[1]))
+from exercises.runners.base import TextRequest
+from exercises.runners.text import TransformersTextRunner
+runner = TransformersTextRunner.load(os.environ["TEXT_MODEL"])
+runner.run_batch([TextRequest("warm up", max_new_tokens=2)])
+request = TextRequest("Explain how a language model picks the next word.", max_new_tokens=16,
+                      temperature=0.0)
+[result] = runner.run_batch([request])
+print(len(result.tokens) / result.timings["batch_seconds"])
+"""
+
+
+def bench_threads(rounds: int) -> None:
+    """Each variant in a fresh process (OpenMP reads its wait policy once), rounds alternating."""
+    models_dir = Path(os.environ.get("MODELS_DIR", ROOT / "var" / "models"))
+    variants = [("1", "PASSIVE"), ("2", "PASSIVE"), ("2", "ACTIVE")]
+    rates: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
+    for _ in range(rounds):
+        for threads, policy in variants:
+            env = {**os.environ, "OMP_WAIT_POLICY": policy, "PYTHONPATH": str(ROOT),
+                   "DJANGO_SETTINGS_MODULE": "gradebook.settings",
+                   "TEXT_MODEL": os.environ.get(
+                       "TEXT_MODEL", str(models_dir / "smollm2-135m-instruct"))}
+            done = subprocess.run([sys.executable, "-c", THREAD_PROBE, threads], env=env,
+                                  cwd=ROOT, capture_output=True, text=True, check=True)
+            rates[(threads, policy)].append(float(done.stdout.strip().splitlines()[-1]))
+    print(f"# SmolLM2-135M, one prompt, 16 greedy tokens, median of {rounds} alternating "
+          f"rounds, load average {os.getloadavg()[0]:.1f}")
+    for (threads, policy), values in rates.items():
+        print(f"  torch threads {threads}, OMP_WAIT_POLICY={policy}: "
+              f"{statistics.median(values):.1f} tokens/s")
+
+
 def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
     log: list[str] = []
     worker = subprocess.Popen(
@@ -220,17 +257,11 @@ def bench_queue_share(student: Any, item: Any, env: dict[str, str], submissions:
     """Submit through ``exercise_submit`` (published on commit) to a real, warm worker."""
     from exercises.models import GenerationJob
     from exercises.services import exercise_submit
-    from gradebook.celery import app
-
     url = env["CELERY_BROKER_URL"]
     if url.startswith("redis"):
         import redis
 
         redis.Redis.from_url(url).delete("gpu")  # stale messages from an earlier run
-        app.conf.broker_url = url
-        app.conf.broker_transport_options = {"visibility_timeout": 3600}
-        app._pool = None
-        app.amqp._producer_pool = None
     worker, _ = _start_worker(env)
     shares: dict[str, list[float]] = {"text": [], "image": []}
     totals: dict[str, list[float]] = {"text": [], "image": []}
@@ -270,11 +301,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=32, help="new tokens per batched prompt")
     parser.add_argument("--submissions", type=int, default=5)
-    parser.add_argument("--redis", default="", help="also measure the queue on this Redis URL")
+    parser.add_argument("--broker", default="filesystem://",
+                        help="broker for the queue measurement, e.g. redis://127.0.0.1:6379/3")
+    parser.add_argument("--only", choices=["all", "queue", "threads"], default="all",
+                        help="queue: only the queue's share (e.g. for a second broker); "
+                        "threads: SmolLM2 speed per torch thread count and OpenMP wait policy")
     args = parser.parse_args(argv)
+    if args.only == "threads":
+        bench_threads(args.rounds)
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="exercises-bench-"))
-    env = _configure(workdir, "filesystem://")
+    env = _configure(workdir, args.broker)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -295,6 +333,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# exercises.bench on {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
           f"{os.getloadavg()[0]:.1f}, workdir {workdir}")
+    if args.only == "all":
+        _model_figures(student, item, args)
+    q = bench_queue_share(student, item, env, args.submissions, args.broker.split(":")[0])
+    print(f"queue share, {q['label']} broker, {q['submissions']} submissions (text 16 tokens + "
+          "image 10 steps, one warm worker):")
+    print(f"  text job (first in line): {q['text_share'] * 100:.1f}% of "
+          f"{q['text_total_s']:.2f} s submit->stored")
+    print(f"  image job (behind the text job on the same worker): "
+          f"{q['image_share'] * 100:.1f}% of {q['image_total_s']:.2f} s")
+
+
+def _model_figures(student: Any, item: Any, args: Any) -> None:
     b = bench_batching(student, item, args.rounds, args.tokens)
     info = b["model"]
     print(f"text model: {info.model_id} ({info.device}, {info.dtype})")
@@ -312,17 +362,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"image {size}x{size}, 10 steps: {figures['step_s'] * 1000:.1f} ms per step "
               f"(median, first step excluded), filmstrip frame decode "
               f"{figures['frame_decode_s'] * 1000:.1f} ms")
-    brokers = [("embedded filesystem broker", env)]
-    if args.redis:
-        brokers.append(("redis", {**env, "CELERY_BROKER_URL": args.redis}))
-    for label, broker_env in brokers:
-        q = bench_queue_share(student, item, broker_env, args.submissions, label)
-        print(f"queue share, {label}, {q['submissions']} submissions (text 16 tokens + image "
-              f"10 steps, one worker):")
-        print(f"  text job (first in line): {q['text_share'] * 100:.1f}% of "
-              f"{q['text_total_s']:.2f} s submit->stored")
-        print(f"  image job (behind the text job on the same worker): "
-              f"{q['image_share'] * 100:.1f}% of {q['image_total_s']:.2f} s")
 
 
 if __name__ == "__main__":

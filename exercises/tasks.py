@@ -47,7 +47,7 @@ def _note_gpu_queue(sender: str, instance: Any, conf: Any, **kwargs: Any) -> Non
 
 
 def _passive_omp() -> None:
-    # OpenMP threads that spin while waiting made SmolLM2 10x slower when other processes
+    # OpenMP threads that spin while waiting made SmolLM2 5-10x slower when other processes
     # shared the CPUs (docs/benchmarks.md); passive waiting costs nothing on an idle host.
     # Read once when OpenMP starts, so it is set before torch is imported.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
