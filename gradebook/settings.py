@@ -264,7 +264,7 @@ GENERATION_BATCH_SIZE = env_int("GENERATION_BATCH_SIZE", 8)
 GENERATION_DEVICE = env_str("GENERATION_DEVICE", "auto")
 GENERATION_DTYPE = env_str("GENERATION_DTYPE", "auto")
 # Threads per worker child for torch on CPU; 0 keeps torch's default (all cores). On a shared
-# or oversubscribed host fewer threads are faster (measured 10x: docs/benchmarks.md).
+# or oversubscribed host fewer threads are faster (measured 5x: docs/benchmarks.md).
 GENERATION_TORCH_THREADS = env_int("GENERATION_TORCH_THREADS", 0)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
 # A running job writes a heartbeat this often; the sweeper re-queues one whose heartbeat is
