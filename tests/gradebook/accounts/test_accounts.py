@@ -98,3 +98,15 @@ def test_the_language_switch_sets_korean(client, alice):
     client.post(reverse("set_language"), {"language": "ko", "next": "/"})
     html = client.get(reverse("dashboard")).content.decode()
     assert "레벨 0" in html
+
+
+def test_the_password_pages_render(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("password_change")).status_code == 200
+    assert "Password changed" in client.get(reverse("password_change_done")).content.decode()
+
+
+def test_the_join_page_prefills_a_shared_code(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("join") + "?code=ABCD2345").content.decode()
+    assert 'value="ABCD2345"' in html

@@ -394,3 +394,7 @@ def test_a_nul_in_interpret_or_join_is_a_400(api_client, course):
     assert (
         api_client.post(reverse("api-join"), {"code": "AB\u0000"}, format="json").status_code == 400
     )
+
+
+def test_the_benchmark_endpoint_is_not_routed_by_default(api_client):
+    assert api_client.post("/api/bench/bare/", {}, format="json").status_code == 404
