@@ -7,6 +7,16 @@ from __future__ import annotations
 
 import pytest
 
+# One instance of the browser fixtures for the whole session: importing them into several test
+# modules made pytest build a second Playwright, which refuses to start inside the first's loop.
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """The production hasher costs ~0.3 s a user on this CPU; tests create hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture
 def alice(django_user_model):

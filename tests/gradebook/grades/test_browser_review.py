@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
-from tests.browser import browser_page, chromium_browser, screenshot  # noqa: F401
+from tests.browser import screenshot
 
 from .conftest import EXERCISE_SPEC, make_attempt, make_item
 
@@ -106,8 +106,8 @@ def log_in(page, username: str, password: str) -> None:
 
 
 def test_a_teacher_reviews_an_exercise_and_the_student_sees_the_score(
-    browser_page,  # noqa: F811
-    chromium_browser,  # noqa: F811
+    browser_page,
+    chromium_browser,
     live_server,
     tara,
     submission,

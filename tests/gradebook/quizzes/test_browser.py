@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.browser import browser_page, chromium_browser, screenshot  # noqa: F401
+from tests.browser import screenshot
 from tests.gradebook.quizzes.factories import item, make_course
 
 pytestmark = [
@@ -28,7 +28,7 @@ def ensure_korean_font() -> None:
     )
 
 
-def test_a_student_answers_right_then_wrong_and_sees_xp_and_feedback(browser_page, alice):  # noqa: F811
+def test_a_student_answers_right_then_wrong_and_sees_xp_and_feedback(browser_page, alice):
     ensure_korean_font()
     page = browser_page
     course = make_course()
