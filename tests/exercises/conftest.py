@@ -121,13 +121,16 @@ def make_submission(exercise_item):
 
 
 @pytest.fixture(autouse=True)
-def memory_broker():
+def memory_broker(monkeypatch):
     """Publishes from in-process tests go to kombu's in-memory transport (a real transport,
     private to this process), never to the shared broker or the embedded queue folder."""
     from kombu import Connection
 
     from gradebook.celery import app
 
+    # Celery reads the CELERY_BROKER_URL environment variable before app.conf (CI sets it to
+    # Redis), so the swap below would be ignored without this.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     saved = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
     app._pool = None
