@@ -398,3 +398,9 @@ def test_a_nul_in_interpret_or_join_is_a_400(api_client, course):
 
 def test_the_benchmark_endpoint_is_not_routed_by_default(api_client):
     assert api_client.post("/api/bench/bare/", {}, format="json").status_code == 404
+
+
+def test_the_api_docs_page_needs_no_cdn(api_client):
+    html = api_client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
