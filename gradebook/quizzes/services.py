@@ -94,10 +94,6 @@ def variant_params(student: Any, item: Item) -> dict[str, Any]:
     return graders.variant(item.spec, variant_seed(student, item))
 
 
-def attempts_used(student: Any, item: Item) -> int:
-    return Attempt.objects.filter(student=student, item=item).count()
-
-
 def retry_factor(penalty: float, number: int) -> float:
     """What remains of full credit on try ``number`` (1-based) with penalty ``p`` per retry."""
     return (1.0 - penalty) ** max(number - 1, 0)
