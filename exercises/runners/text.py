@@ -211,7 +211,11 @@ class TransformersTextRunner:
         elapsed: float,
         first_token_s: float,
     ) -> TextResult:
-        decode = self.tokenizer.decode
+        def decode(ids: list[int], **kwargs: Any) -> str:
+            # A model may emit NUL (random ones often do); PostgreSQL text and jsonb cannot
+            # store it, so it is shown as the replacement character instead.
+            return self.tokenizer.decode(ids, **kwargs).replace("\x00", "\ufffd")
+
         generated = [
             GeneratedToken(
                 token=decode([token_id]),

@@ -88,3 +88,11 @@ def _pixels_differ_by(a: bytes, b: bytes) -> int:
 def test_image_runner_refuses_to_mix_sizes_in_one_batch(image_runner):
     with pytest.raises(ValueError, match="share steps, guidance and size"):
         image_runner.run_batch([ImageRequest("a", size=64), ImageRequest("b", size=128)])
+
+
+def test_text_never_carries_a_nul_character_postgresql_cannot_store(text_runner):
+    nul = text_runner.tokenizer.convert_tokens_to_ids("Ā")  # the byte-level token for 0x00
+    assert text_runner.tokenizer.decode([nul]) == "\x00"
+    result = text_runner._result(TextRequest("x"), False, 1, [nul], [(nul, 0.5, [(nul, 0.5)])],
+                                 "length", 0.1, 0.1)
+    assert "\x00" not in result.text + result.tokens[0].token + result.tokens[0].candidates[0].token
