@@ -184,3 +184,13 @@ def test_the_api_hides_other_students_submissions(alice, bob, exercise_item, enr
     response = client.post(reverse("api-exercise-reflection", args=[submission.pk]),
                            {"reflection": "x" * 30}, format="json")
     assert response.status_code == 404
+
+
+def test_the_lesson_page_shows_the_exercise_form(client, alice, exercise_item, enrolled):
+    client.force_login(alice)
+    page = client.get(reverse("lesson", args=[exercise_item.course.slug,
+                                              exercise_item.lesson.slug]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert reverse("exercises:form", args=[exercise_item.pk]) in body
+    assert 'name="reflection"' in body and "Generation settings" in body
