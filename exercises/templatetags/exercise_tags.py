@@ -33,6 +33,13 @@ def exercise_panel(context: Any, item: Any) -> dict[str, Any]:
 
 
 @register.filter
+def setting_label(name: str) -> str:
+    from exercises.validation import LABELS
+
+    return LABELS.get(name, name)
+
+
+@register.filter
 def percent(value: Any) -> str:
     try:
         return f"{float(value) * 100:.1f}%"

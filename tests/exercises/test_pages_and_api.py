@@ -194,3 +194,4 @@ def test_the_lesson_page_shows_the_exercise_form(client, alice, exercise_item, e
     body = page.content.decode()
     assert reverse("exercises:form", args=[exercise_item.pk]) in body
     assert 'name="reflection"' in body and "Generation settings" in body
+    assert "Max new tokens" in body and "Guidance scale" in body
