@@ -33,5 +33,9 @@ if settings.DEBUG or not settings.PRODUCTION:
     # Generated images are user content: in production a web server or object store serves
     # MEDIA_ROOT; on a laptop Django does.
     urlpatterns += [
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     ]
