@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"first import: {args.items / base:.0f} items/s", flush=True)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
