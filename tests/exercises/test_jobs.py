@@ -34,8 +34,13 @@ def test_a_job_runs_and_stores_text_with_its_scoreboard(alice, make_submission, 
     assert job.attempts == 1
     assert job.untrained_model is True
     assert job.device.startswith("cpu")
-    assert len(job.result["scoreboard"]) == job.settings["max_new_tokens"]
-    assert len(job.result["scoreboard"][0]["candidates"]) == 5
+    # A random seed may sample the end-of-sequence token early: one row per generated token.
+    scoreboard = job.result["scoreboard"]
+    if job.result["stop_reason"] == "length":
+        assert len(scoreboard) == job.settings["max_new_tokens"]
+    else:
+        assert 1 <= len(scoreboard) <= job.settings["max_new_tokens"]
+    assert len(scoreboard[0]["candidates"]) == 5
     assert job.result["seed"] == job.settings["seed"]
     assert job.timings["queue_seconds"] >= 0
     output = job.outputs.get()
