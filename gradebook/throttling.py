@@ -1,0 +1,76 @@
+"""Per-user rate limits that cost one cache round trip.
+
+DRF's ``UserRateThrottle`` keeps a list of request times per user: a GET, a pickle and a SET
+on every request, two round trips that were a tenth of the submit endpoint's CPU (docs/
+benchmarks.md, "Answer submission under load"). A fixed-window counter needs one: INCR and
+EXPIRE sent together in a pipeline. The price is the usual one of fixed windows: a student
+can fit up to twice the rate into the seconds around a window's edge, which is fine for a
+limit meant to stop scripts, not to meter them.
+
+Rates, scopes and ``THROTTLE_RATES`` work as in DRF (``"60/min"``), so settings and tests
+treat these throttles like DRF's own.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from django.core.cache import cache
+from rest_framework.throttling import UserRateThrottle
+
+#: cache client -> a redis client on its pool. Django's RedisCache builds a new client object
+#: on every call, which cost as much as the round trip itself.
+_CLIENTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _redis_client(key: str) -> Any:
+    backend = getattr(cache, "_cache", None)
+    get_client = getattr(backend, "get_client", None)
+    if get_client is None:
+        return None
+    client = _CLIENTS.get(backend)
+    if client is None:
+        client = _CLIENTS[backend] = get_client(key, write=True)
+    return client
+
+
+def _hit(key: str, ttl: int) -> int:
+    """Count one request under ``key`` (kept ``ttl`` seconds); returns the count so far."""
+    full = cache.make_and_validate_key(key)
+    client = _redis_client(full)
+    if client is not None:
+        # Django's RedisCache: INCR and EXPIRE in one round trip on its connection pool.
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, ttl)
+        return int(pipe.execute()[0])
+    cache.add(key, 0, ttl)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ttl)
+        return 1
+
+
+class UserWindowThrottle(UserRateThrottle):
+    """``UserRateThrottle`` counted in fixed windows of the rate's period."""
+
+    retry_after: float | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        count = _hit(f"{self.key}:{window}", int(self.duration) + 1)
+        if count <= self.num_requests:
+            return True
+        self.retry_after = (window + 1) * self.duration - now
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
