@@ -25,17 +25,21 @@ _Converter = Callable[[Any, Any, Any], Any]
 
 
 class Loader:
-    """Selects all concrete columns of ``model`` under ``alias`` and builds instances.
+    """Selects the concrete columns of ``model`` under ``alias`` and builds instances.
 
     >>> items = Loader(Item, "i")
     >>> sql = f"SELECT {items.columns} FROM {items.table} i WHERE i.id = %s"
     >>> item = items.load(row[: items.width])
     """
 
-    def __init__(self, model: type[M], alias: str) -> None:
+    def __init__(self, model: type[M], alias: str, *, defer: tuple[str, ...] = ()) -> None:
         self.model = model
         self.alias = alias
-        self.fields = list(model._meta.concrete_fields)
+        # Deferred fields load on first access, one query, as with QuerySet.defer().
+        unknown = set(defer) - {f.name for f in model._meta.concrete_fields}
+        if unknown:
+            raise ValueError(f"{model.__name__} has no field(s) {sorted(unknown)} to defer")
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in defer]
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self._converters: dict[int, list[tuple[int, list[_Converter], Any]]] = {}

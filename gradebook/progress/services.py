@@ -60,6 +60,18 @@ class Award:
         }
 
 
+@dataclass(frozen=True)
+class ItemXP:
+    """The XP one student's award row for one item holds (``award_id`` None: no row yet).
+
+    ``submit_answer`` reads it with its other per-answer facts, under the progress lock, and
+    passes it on so that awarding XP costs no query of its own.
+    """
+
+    award_id: int | None
+    xp: int
+
+
 def try_factor(number: int) -> float:
     return TRY_FACTORS[min(max(number, 1), len(TRY_FACTORS)) - 1]
 
@@ -404,7 +416,7 @@ def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
     return _store_item_xp(attempt, item, best, best_attempt_id, only_up=False)
 
 
-def _raise_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
+def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) -> tuple[int, int]:
     """The submit path: a new auto-graded attempt can only raise the item's XP, never lower
     it, so only this attempt's worth is compared with what the item already earned."""
     xp = xp_for_attempt(
@@ -417,6 +429,22 @@ def _raise_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
     )
     if xp == 0:
         return 0, 0
+    if known is not None:
+        if xp <= known.xp:
+            return known.xp, known.xp
+        if known.award_id is None:
+            XPAward.objects.create(
+                student_id=attempt.student_id,
+                item=item,
+                course_id=item.course_id,
+                xp=xp,
+                attempt_id=attempt.pk,
+            )
+        else:
+            XPAward.objects.filter(pk=known.award_id).update(
+                xp=xp, attempt_id=attempt.pk, updated_at=timezone.now()
+            )
+        return known.xp, xp
     return _store_item_xp(attempt, item, xp, attempt.pk, only_up=True)
 
 
@@ -443,13 +471,19 @@ def _store_item_xp(
     return old, best
 
 
-def on_attempt_scored(attempt: Attempt, *, progress: StudentProgress | None = None) -> list[Award]:
+def on_attempt_scored(
+    attempt: Attempt,
+    *,
+    progress: StudentProgress | None = None,
+    item_xp: ItemXP | None = None,
+) -> list[Award]:
     """Bring the student's XP, lessons and achievements up to date after ``attempt`` changed.
 
     Idempotent: returns only what is new since the last call (an empty list when nothing
     changed). Call it inside the transaction that changed the attempt; ``progress`` is the
     row the caller already locked with ``lock_progress`` (submit_answer does), else it is
-    locked here.
+    locked here; ``item_xp`` is what the item had earned, read under that lock, if the caller
+    knows it (submit_answer does), and spares a query.
 
     The common case, another try at an item, costs one or two queries: work that cannot
     change anything is skipped (a worthless try cannot finish a lesson or unlock anything
@@ -464,7 +498,10 @@ def on_attempt_scored(attempt: Attempt, *, progress: StudentProgress | None = No
         row = progress if progress is not None else lock_progress(student)
         new_day = row.record_activity(timezone.localdate(attempt.submitted_at))
 
-        old, new = (_recompute_item_xp if by_teacher else _raise_item_xp)(attempt, item)
+        if by_teacher:
+            old, new = _recompute_item_xp(attempt, item)
+        else:
+            old, new = _raise_item_xp(attempt, item, item_xp)
         xp_before, xp_after = row.xp, max(row.xp + new - old, 0)
         if new != old:
             row.xp = xp_after

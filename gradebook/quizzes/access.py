@@ -47,8 +47,22 @@ def lesson_for_student(user: Any, course_slug: str, lesson_slug: str) -> Lesson:
 
 
 _ITEMS = Loader(Item, "i")
-_COURSES = Loader(Course, "c")
-_LESSONS = Loader(Lesson, "l")
+# An answer needs the course's slug and the lesson's title, not their content: the long text
+# and JSON columns stay deferred (read on first access), which halves what this query returns.
+_COURSES = Loader(Course, "c", defer=("description", "meta"))
+_LESSONS = Loader(
+    Lesson,
+    "l",
+    defer=(
+        "summary",
+        "body",
+        "key_facts",
+        "takeaways",
+        "vocabulary",
+        "common_mistakes",
+        "sources",
+    ),
+)
 
 
 @functools.cache

@@ -130,14 +130,13 @@ class Submit(APIView):
     )
     def post(self, request: Request, item_id: int) -> Response:
         item = access.item_for_student(request.user, item_id)
-        body = serializers.SubmitSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key") or body.validated_data.get("idempotency_key")
+        response, body_key = serializers.submit_body(request.data)
+        key = request.headers.get("Idempotency-Key") or body_key
         try:
             attempt = services.submit_answer(
                 student=request.user,
                 item=item,
-                response=body.validated_data["response"],
+                response=response,
                 idempotency_key=key,
             )
         except services.SubmitError as error:

@@ -79,7 +79,22 @@ class Attempt(models.Model):
                 name="unique_attempt_idempotency_key",
             ),
         ]
-        indexes = [models.Index(fields=["item", "student"])]
+        indexes = [
+            models.Index(fields=["item", "student"]),
+            # Partial: only correct or waiting attempts are in them, so they cost a write only
+            # then, and let submit_answer ask "already correct / waiting?" in O(1) however many
+            # wrong tries came before.
+            models.Index(
+                fields=["student", "item"],
+                condition=models.Q(correct=True),
+                name="attempt_correct_idx",
+            ),
+            models.Index(
+                fields=["student", "item"],
+                condition=models.Q(status="pending_review"),
+                name="attempt_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} on {self.item} #{self.number}"

@@ -28,6 +28,8 @@ from django.db import IntegrityError, connection, transaction
 
 import graders
 from gradebook.courses.models import Item, ItemRevision
+from gradebook.progress.models import XPAward
+from gradebook.progress.services import ItemState, ItemXP, lock_progress, on_attempt_scored
 from gradebook.quizzes.models import Attempt, AttemptStatus
 from gradebook.rawsql import Inserter
 
@@ -189,19 +191,24 @@ class _Before:
     replay_id: int | None  # the attempt an idempotency key already made
     had_correct: bool
     had_pending: bool
+    item_xp: ItemXP  # what the item has earned so far, for on_attempt_scored
 
 
 # Hand-written on purpose: this runs on every answer, and building the same aggregate through
 # the ORM cost ~11x the CPU (3.9 ms vs 0.35 ms measured on the shared machine; see the
-# "Answer submission under load" section of docs/benchmarks.md). FILTER works on PostgreSQL
-# and on SQLite >= 3.30; "idempotency_key = NULL" matches nothing when no key was sent.
+# "Answer submission under load" section of docs/benchmarks.md). Each subquery is answered
+# from one index (the attempt-number unique index, the partial correct/pending indexes, the
+# idempotency-key index, the XP award's unique index), so the cost does not grow with the
+# student's earlier tries. The item's XP award comes along so that awarding XP needs no query
+# of its own; it is read after lock_progress, under which every XP write happens.
 _BEFORE_SQL = """
-SELECT MAX(number) FILTER (WHERE item_id = %s),
-       COUNT(*) FILTER (WHERE item_id = %s AND correct),
-       COUNT(*) FILTER (WHERE item_id = %s AND status = %s),
-       MAX(id) FILTER (WHERE idempotency_key = %s)
-FROM {table}
-WHERE student_id = %s AND (item_id = %s OR idempotency_key = %s)
+SELECT (SELECT MAX(number) FROM {attempts} WHERE student_id = %s AND item_id = %s),
+       EXISTS (SELECT 1 FROM {attempts} WHERE student_id = %s AND item_id = %s AND correct),
+       EXISTS (SELECT 1 FROM {attempts} WHERE student_id = %s AND item_id = %s
+               AND status = '{pending}'),
+       (SELECT id FROM {attempts} WHERE student_id = %s AND idempotency_key = %s),
+       (SELECT id FROM {awards} WHERE student_id = %s AND item_id = %s),
+       (SELECT xp FROM {awards} WHERE student_id = %s AND item_id = %s)
 """
 
 
@@ -210,16 +217,25 @@ def _before(student: Any, item: Item, key: str | None) -> _Before:
 
     Reading the state here saves the response a query of its own.
     """
-    sql = _BEFORE_SQL.format(table=connection.ops.quote_name(Attempt._meta.db_table))
-    params = [item.pk, item.pk, item.pk, AttemptStatus.PENDING_REVIEW.value, key]
+    quote = connection.ops.quote_name
+    sql = _BEFORE_SQL.format(
+        attempts=quote(Attempt._meta.db_table),
+        awards=quote(XPAward._meta.db_table),
+        # A literal, as in the partial index's predicate, so that both databases use it.
+        pending=AttemptStatus.PENDING_REVIEW.value,
+    )
+    student_item = [student.pk, item.pk]
+    # In the order of the subqueries: number, correct, pending, replayed key, award id and xp.
+    params = [*student_item * 3, student.pk, key, *student_item * 2]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, student.pk, item.pk, key])
-        latest, correct, pending, dup = cursor.fetchone()
+        cursor.execute(sql, params)
+        latest, correct, pending, dup, award_id, award_xp = cursor.fetchone()
     return _Before(
         number=(latest or 0) + 1,
         replay_id=dup,
-        had_correct=correct > 0,
-        had_pending=pending > 0,
+        had_correct=bool(correct),
+        had_pending=bool(pending),
+        item_xp=ItemXP(award_id, award_xp or 0),
     )
 
 
@@ -285,8 +301,6 @@ def submit_answer(
     >>> attempt.correct, attempt.number
     (True, 1)
     """
-    from gradebook.progress.services import ItemState, lock_progress, on_attempt_scored
-
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
         raise SubmitError(
@@ -348,7 +362,9 @@ def submit_answer(
                     interpreted_as=graded.interpreted_as,
                     misconception=graded.misconception,
                 )
-                attempt.awards = on_attempt_scored(attempt, progress=progress)
+                attempt.awards = on_attempt_scored(
+                    attempt, progress=progress, item_xp=before.item_xp
+                )
                 attempt.replayed = False
                 attempt.item_state = ItemState(
                     attempts=number,

@@ -404,3 +404,45 @@ def test_the_api_docs_page_needs_no_cdn(api_client):
     html = api_client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+# --- the submit body: the fast check agrees with the serializer ----------------------------------
+
+_BODIES = [
+    {"response": "-ln(0.3)"},
+    {"response": "  1.2 "},
+    {"response": ["a", "c"]},
+    {"response": {"per_image": "4", "total": "40"}},
+    {"response": "1", "idempotency_key": "  k-1  "},
+    {"response": "1", "idempotency_key": ""},
+    {"response": "1", "idempotency_key": "k" * 100},
+    {"response": "1", "idempotency_key": "k" * 101},
+    {"response": "1", "idempotency_key": 7},
+    {"response": None},
+    {"response": 3},
+    {"response": "x" * 70_000},
+    {"idempotency_key": "k"},
+    {},
+    {"response": "1", "extra": True},
+    ["response"],
+    "response",
+]
+
+
+@pytest.mark.parametrize("body", _BODIES, ids=range(len(_BODIES)))
+def test_the_submit_body_check_agrees_with_the_serializer(body):
+    from rest_framework.exceptions import ValidationError
+
+    from gradebook.quizzes.serializers import SubmitSerializer, submit_body
+
+    serializer = SubmitSerializer(data=body)
+    if serializer.is_valid():
+        expected = (
+            serializer.validated_data["response"],
+            serializer.validated_data.get("idempotency_key"),
+        )
+        assert submit_body(body) == expected
+    else:
+        with pytest.raises(ValidationError) as refused:
+            submit_body(body)
+        assert refused.value.detail == serializer.errors

@@ -52,8 +52,18 @@ def test_the_loaded_item_has_its_relations_without_another_query(course, enrolle
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        assert fast.course.slug == course.slug and fast.lesson.title
+        assert fast.course.slug == course.slug and fast.lesson.title and fast.spec
     assert len(queries) == 0
+    # The lesson's content is deferred: read on first access, like QuerySet.defer().
+    assert "body" in fast.lesson.get_deferred_fields()
+    with CaptureQueriesContext(connection) as queries:
+        assert fast.lesson.body == Lesson.objects.get(pk=it.lesson_id).body
+    assert len(queries) == 2  # the deferred load, and the comparison's own query
+
+
+def test_deferring_a_field_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="no field"):
+        Loader(Lesson, "l", defer=("nope",))
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", str(2**70), "1e3", "", None])

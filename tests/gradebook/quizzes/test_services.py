@@ -142,6 +142,44 @@ def test_multiple_choice_and_multipart(course, enrolled):
     assert parts.correct
 
 
+def _xp_is_consistent(student):
+    from django.db.models import Sum
+
+    from gradebook.progress.models import StudentProgress
+
+    total = XPAward.objects.filter(student=student).aggregate(t=Sum("xp"))["t"] or 0
+    assert StudentProgress.objects.get(student=student).xp == total
+    return total
+
+
+@pytest.mark.embedded
+def test_xp_read_with_the_answer_follows_every_path(course, enrolled, tara):
+    """submit_answer reads the item's XP with its other facts; every award path stays exact."""
+    from gradebook.progress.services import on_attempt_scored
+    from gradebook.quizzes.models import GradeSource
+
+    it = item(course, "ce-loss")
+    award = lambda: XPAward.objects.get(student=enrolled, item=it).xp  # noqa: E731
+    submit(enrolled, it, "1")  # wrong: no award row yet
+    assert not XPAward.objects.filter(student=enrolled, item=it).exists()
+    assert _xp_is_consistent(enrolled) == 0
+    second = submit(enrolled, it, "-ln(0.3)")  # creates the row: 15 XP at the second try
+    assert award() == 15 and _xp_is_consistent(enrolled) == 15
+    second.change_score(0.0, by=tara, reason="copied", source=GradeSource.OVERRIDE, correct=False)
+    on_attempt_scored(second)  # the teacher's path recomputes: nothing earns XP now
+    assert award() == 0 and _xp_is_consistent(enrolled) == 0
+    third = submit(enrolled, it, "-ln(0.3)")  # the row exists at 0: raised to 10 in place
+    assert [a.amount for a in third.awards if a.kind == "xp"] == [10]
+    assert award() == 10 and _xp_is_consistent(enrolled) == 10
+    assert XPAward.objects.get(student=enrolled, item=it).attempt_id == third.pk
+    later = submit(enrolled, it, "-ln(0.3)")  # try 4 is worth 5: nothing changes
+    assert award() == 10 and not [a for a in later.awards if a.kind == "xp"]
+    other = item(course, "ce-exact")
+    first = submit(enrolled, other, "-ln(0.3)")
+    assert [a.amount for a in first.awards if a.kind == "xp"] == [20]
+    assert _xp_is_consistent(enrolled) == 30
+
+
 def test_it_can_run_inside_the_callers_transaction(course, enrolled):
     it = item(course, "ce-loss")
     with transaction.atomic():
