@@ -260,8 +260,18 @@ if PRODUCTION and BENCHMARK_ENDPOINTS:
 
 # --- Grading and generation ---------------------------------------------------------------------
 
+# graders/ reads these from the environment itself (it never imports Django); reading them
+# here too makes a malformed value stop the process at start-up, not fail the first answer.
 GRADER_TIME_BUDGET_S = env_float("GRADER_TIME_BUDGET_S", 1.0)
 GRADER_POOL_SIZE = env_int("GRADER_POOL_SIZE", 2)
+GRADER_MEMORY_MB = env_int("GRADER_MEMORY_MB", 1024)
+for _name, _value in (
+    ("GRADER_TIME_BUDGET_S", GRADER_TIME_BUDGET_S),
+    ("GRADER_POOL_SIZE", GRADER_POOL_SIZE),
+    ("GRADER_MEMORY_MB", GRADER_MEMORY_MB),
+):
+    if _value <= 0:
+        raise ImproperlyConfigured(f"{_name}={_value!r} must be greater than 0")
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -131,6 +132,14 @@ end
 """
 
 
+# Appended for paced runs: wrk waits this many ms before each connection's next request.
+PACED = r"""
+function delay()
+  return math.random(math.floor(PACE / 2), math.floor(PACE * 3 / 2))
+end
+"""
+
+
 def lua_list(values: list[str]) -> str:
     return "{" + ", ".join(json.dumps(v) for v in values) + "}"
 
@@ -171,6 +180,34 @@ def wait_until_serving(port: int, workers: int, timeout: float = 120.0) -> None:
         quick = quick + 1 if time.monotonic() - started < 0.5 else 0
     if quick < 4 * workers:
         sys.exit(f"gunicorn on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
+
+
+#: Processes whose CPU time is charged to the requests, by their command name.
+CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
+
+
+def cpu_seconds() -> dict[str, float]:
+    """User + system CPU seconds so far of every process in CPU_GROUPS, summed per group.
+
+    Read from /proc before and after each run, the difference divided by the requests served
+    says where each request's CPU went on this 2-core machine: the app, PostgreSQL, Redis or
+    the load generator itself. Backends that exit during a run are lost, which is why the
+    app keeps its database connections (DB_CONN_MAX_AGE).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(CPU_GROUPS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        group = CPU_GROUPS.get(name)
+        if group is None:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        totals[group] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
 def parse_wrk(text: str) -> dict[str, float]:
@@ -218,6 +255,13 @@ def main() -> None:
     )
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/4", help="throttle counters")
     parser.add_argument("--items", default="raw-pixel-values,forward-noising,sd-latent-size")
+    parser.add_argument(
+        "--paced",
+        default="1000,250",
+        help="think times in ms (comma-separated; empty for none): after the saturation "
+        "rounds, each student waits this long (±50%%) between answers, and latency is read "
+        "at that offered load",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="print where one submit spends its CPU, then stop"
     )
@@ -271,20 +315,22 @@ def main() -> None:
     inprocess = json.loads(measured.strip().splitlines()[-1])
     print(f"in-process: {json.dumps(inprocess)}", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="load_submit_"))
-    scripts = {}
-    for name, paths in (("bare", ["/api/bench/bare/"] * len(bodies)), ("submit", submit_paths)):
-        for run_id in range(args.rounds + 1):
-            lua = (
-                LUA.replace("TOKENS", lua_list(data["tokens"]))
-                .replace("PATHS", lua_list(paths))
-                .replace("BODIES", lua_list(bodies))
-                .replace("NTHREADS", str(args.wrk_threads))
-                .replace("RUN", json.dumps(f"{name}{run_id}"))
-            )
-            lua = "THREADS_SEEN = 0\n" + lua
-            path = work / f"{name}{run_id}.lua"
-            path.write_text(lua)
-            scripts[(name, run_id)] = path
+    paths_for = {"bare": ["/api/bench/bare/"] * len(bodies), "submit": submit_paths}
+
+    def script(name: str, tag: str, pace_ms: int = 0) -> Path:
+        """A wrk script for one run; ``tag`` keeps its idempotency keys unique."""
+        lua = (
+            LUA.replace("TOKENS", lua_list(data["tokens"]))
+            .replace("PATHS", lua_list(paths_for[name]))
+            .replace("BODIES", lua_list(bodies))
+            .replace("NTHREADS", str(args.wrk_threads))
+            .replace("RUN", json.dumps(f"{name}{tag}"))
+        )
+        if pace_ms:
+            lua += PACED.replace("PACE", str(pace_ms))
+        path = work / f"{name}{tag}.lua"
+        path.write_text("THREADS_SEEN = 0\n" + lua)
+        return path
 
     gunicorn = subprocess.Popen(
         [
@@ -295,25 +341,44 @@ def main() -> None:
         env=env, cwd=ROOT,
     )  # fmt: skip
     results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": []}
+    paced: dict[tuple[int, str], dict[str, float]] = {}
+    paces = [int(p) for p in args.paced.split(",") if p.strip()]
     try:
         wait_until_serving(args.port, args.workers)
         url = f"http://127.0.0.1:{args.port}"
 
-        def wrk(name: str, run_id: int, seconds: int) -> dict[str, float]:
+        def wrk(name: str, tag: str, seconds: int, pace_ms: int = 0) -> dict[str, float]:
+            before = cpu_seconds()
+            wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run(
                 ["wrk", "-t", str(args.wrk_threads), "-c", str(args.students), "-d", f"{seconds}s",
-                 "--latency", "--timeout", "10s", "-s", str(scripts[(name, run_id)]), url],
+                 "--latency", "--timeout", "10s", "-s", str(script(name, tag, pace_ms)), url],
                 capture_output=True, text=True, check=True,
             ).stdout  # fmt: skip
-            return parse_wrk(out)
+            after = cpu_seconds()
+            wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # wrk has exited by now, so /proc no longer shows it: its CPU comes from rusage.
+            after["wrk"] = before["wrk"] + (
+                wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime - wrk_before.ru_stime
+            )
+            result = parse_wrk(out)
+            served = max(result["requests"], 1.0)
+            for group in after:
+                result[f"cpu_{group}"] = (after[group] - before[group]) * 1000 / served
+            return result
 
         for name in ("bare", "submit"):
-            wrk(name, 0, args.warmup)
+            wrk(name, "warmup", args.warmup)
         for run_id in range(1, args.rounds + 1):
             for name in ("bare", "submit"):
-                result = wrk(name, run_id, args.duration)
+                result = wrk(name, str(run_id), args.duration)
                 results[name].append(result)
                 print(f"round {run_id} {name:6s} {json.dumps(result)}", file=sys.stderr)
+        for pace in paces:
+            for name in ("bare", "submit"):
+                result = wrk(name, f"paced{pace}", args.duration, pace_ms=pace)
+                paced[(pace, name)] = result
+                print(f"paced {pace} ms {name:6s} {json.dumps(result)}", file=sys.stderr)
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
@@ -346,6 +411,27 @@ def main() -> None:
             f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.1f} | "
             f"{med(name, 'p90'):.1f} | {med(name, 'p99'):.1f} | {bad:.0f} | {rounds} |"
         )
+    print()
+    groups = list(CPU_GROUPS.values())
+    print("| CPU ms per request, by process | " + " | ".join(groups) + " | all |")
+    print("|---|" + "---|" * (len(groups) + 1))
+    for name in ("bare", "submit"):
+        cells = [med(name, f"cpu_{g}") for g in groups]
+        print(f"| {name} | " + " | ".join(f"{c:.2f}" for c in cells) + f" | {sum(cells):.2f} |")
+    if paced:
+        print()
+        print(
+            f"Paced: {args.students} students, each waiting the think time (±50%) between "
+            "answers; latency is measured from send to answer."
+        )
+        print()
+        print("| think time | endpoint | req/s | p50 ms | p90 ms | p99 ms | non-2xx |")
+        print("|---|---|---|---|---|---|---|")
+        for (pace, name), r in paced.items():
+            print(
+                f"| {pace} ms | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p90']:.1f} | "
+                f"{r['p99']:.1f} | {r['non2xx']:.0f} |"
+            )
     print()
     print("| in one process | CPU ms per request (median of 200) | SQL statements |")
     print("|---|---|---|")

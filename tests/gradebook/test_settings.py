@@ -35,3 +35,20 @@ def test_it_names_a_malformed_boolean():
     proc = _import_settings({"PRODUCTION": "maybe"})
     assert proc.returncode != 0
     assert "PRODUCTION='maybe'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GRADER_TIME_BUDGET_S", "fast"),
+        ("GRADER_TIME_BUDGET_S", "0"),
+        ("GRADER_POOL_SIZE", "two"),
+        ("GRADER_POOL_SIZE", "-1"),
+        ("GRADER_MEMORY_MB", "1GB"),
+    ],
+)
+def test_a_bad_grader_setting_stops_start_up_and_is_named(name, value):
+    """The grader reads these when it grades; a bad one must not wait for the first answer."""
+    proc = _import_settings({name: value})
+    assert proc.returncode != 0
+    assert name in proc.stderr and "ImproperlyConfigured" in proc.stderr
