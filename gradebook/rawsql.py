@@ -13,6 +13,7 @@ Use it only where a profile says so; everywhere else the ORM is clearer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -44,11 +45,11 @@ class Loader:
         self.width = len(self.fields)
         self._converters: dict[int, list[tuple[int, list[_Converter], Any]]] = {}
 
-    @property
+    @functools.cached_property
     def table(self) -> str:
         return connections[DEFAULT_DB_ALIAS].ops.quote_name(self.model._meta.db_table)
 
-    @property
+    @functools.cached_property
     def columns(self) -> str:
         quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
         return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)

@@ -19,6 +19,7 @@ Decisions written down here because other apps rely on them:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -212,18 +213,23 @@ SELECT (SELECT MAX(number) FROM {attempts} WHERE student_id = %s AND item_id = %
 """
 
 
-def _before(student: Any, item: Item, key: str | None) -> _Before:
-    """One query: the next number, a replayed key, and what the item state was before.
-
-    Reading the state here saves the response a query of its own.
-    """
+@functools.cache
+def _before_sql() -> str:
     quote = connection.ops.quote_name
-    sql = _BEFORE_SQL.format(
+    return _BEFORE_SQL.format(
         attempts=quote(Attempt._meta.db_table),
         awards=quote(XPAward._meta.db_table),
         # A literal, as in the partial index's predicate, so that both databases use it.
         pending=AttemptStatus.PENDING_REVIEW.value,
     )
+
+
+def _before(student: Any, item: Item, key: str | None) -> _Before:
+    """One query: the next number, a replayed key, and what the item state was before.
+
+    Reading the state here saves the response a query of its own.
+    """
+    sql = _before_sql()
     student_item = [student.pk, item.pk]
     # In the order of the subqueries: number, correct, pending, replayed key, award id and xp.
     params = [*student_item * 3, student.pk, key, *student_item * 2]

@@ -50,13 +50,6 @@ def _fresh_throttles():
     cache.clear()
 
 
-@pytest.fixture
-def api_client(enrolled):
-    client = APIClient()
-    client.force_authenticate(enrolled)
-    return client
-
-
 def submit_url(it):
     return reverse("api-submit", args=[it.pk])
 

@@ -59,13 +59,6 @@ def test_hits_count_up_per_key_and_expire(backend):
         cache.clear()
 
 
-@pytest.fixture
-def api_client(enrolled):
-    client = APIClient()
-    client.force_authenticate(enrolled)
-    return client
-
-
 def test_over_the_limit_is_429_with_retry_after_until_the_next_window(
     api_client, course, monkeypatch
 ):
