@@ -134,6 +134,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The answer hot path's hand-written statements are prepared once per connection
+    # (gradebook.rawsql.hot_cursor); the ORM keeps Django's client-side binding, which never
+    # prepares. Turn this off behind a pooler that cannot carry prepared statements
+    # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        0 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and an embedded worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -34,7 +34,7 @@ from gradebook.progress.models import (
     XPAward,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
-from gradebook.rawsql import Loader
+from gradebook.rawsql import Loader, hot_cursor
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
@@ -370,7 +370,7 @@ def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = Fa
     sql = f"SELECT {loader.columns} FROM {loader.table} {loader.alias} WHERE {where}"  # noqa: S608
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else loader.load(row, connection)

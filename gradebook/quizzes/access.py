@@ -17,7 +17,7 @@ from django.http import Http404
 from gradebook.accounts.roles import is_teacher
 from gradebook.courses.models import Course, Enrollment, Item, Lesson
 from gradebook.quizzes.models import Attempt
-from gradebook.rawsql import Loader
+from gradebook.rawsql import Loader, hot_cursor
 
 
 def courses_for_student(user: Any) -> QuerySet[Course]:
@@ -100,7 +100,7 @@ def item_for_student(user: Any, item_id: int | str) -> Item:
     if not -(2**63) <= pk < 2**63:
         raise Http404("No such item.")
     connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_item_sql(), [pk, user.pk])
         row = cursor.fetchone()
     if row is None:

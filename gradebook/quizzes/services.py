@@ -32,7 +32,7 @@ from gradebook.courses.models import Item, ItemRevision
 from gradebook.progress.models import XPAward
 from gradebook.progress.services import ItemState, ItemXP, lock_progress, on_attempt_scored
 from gradebook.quizzes.models import Attempt, AttemptStatus
-from gradebook.rawsql import Inserter
+from gradebook.rawsql import Inserter, hot_cursor
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def _before(student: Any, item: Item, key: str | None) -> _Before:
     student_item = [student.pk, item.pk]
     # In the order of the subqueries: number, correct, pending, replayed key, award id and xp.
     params = [*student_item * 3, student.pk, key, *student_item * 2]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         latest, correct, pending, dup, award_id, award_xp = cursor.fetchone()
     return _Before(

@@ -52,3 +52,25 @@ def test_a_bad_grader_setting_stops_start_up_and_is_named(name, value):
     proc = _import_settings({name: value})
     assert proc.returncode != 0
     assert name in proc.stderr and "ImproperlyConfigured" in proc.stderr
+
+
+@pytest.mark.parametrize(("value", "threshold"), [("", "0"), ("1", "0"), ("0", "None")])
+def test_prepared_statements_follow_the_environment_on_postgresql(value, threshold):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gradebook.settings as s; print(s.DATABASES['default']['OPTIONS']"
+            "['prepare_threshold'])",
+        ],
+        env={
+            **os.environ,
+            "DATABASE_URL": "postgres://u@127.0.0.1:5432/x",
+            "DB_PREPARED_STATEMENTS": value,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == threshold

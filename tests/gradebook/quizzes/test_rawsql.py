@@ -125,3 +125,43 @@ def test_nothing_listens_to_attempt_signals_the_inserter_skips():
     """``Inserter`` sends no model signals; this fails as soon as something starts listening."""
     for signal in (pre_init, post_init, pre_save, post_save):
         assert not signal.has_listeners(Attempt), signal
+
+
+def _prepared_statements_on(conn):
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_access_query_is_prepared_once_and_reused_on_postgresql(course, enrolled):
+    it = item(course, "ce-loss")
+    access.item_for_student(enrolled, it.pk)
+    access.item_for_student(enrolled, it.pk)
+    prepared = [s for s in _prepared_statements_on(connection) if "courses_enrollment" in s]
+    assert len(prepared) == 1, prepared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_prepared_statements_can_be_switched_off_for_a_pooler(course, enrolled):
+    """``DB_PREPARED_STATEMENTS=0`` (settings: prepare_threshold None) prepares nothing."""
+    it = item(course, "ce-loss")
+    raw = connection.connection
+    before = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        assert access.item_for_student(enrolled, it.pk).pk == it.pk
+        assert _prepared_statements_on(connection) == []
+    finally:
+        raw.prepare_threshold = before
+
+
+def test_hot_statements_still_show_in_captured_queries(course, enrolled):
+    from django.test.utils import CaptureQueriesContext
+
+    it = item(course, "ce-loss")
+    with CaptureQueriesContext(connection) as queries:
+        access.item_for_student(enrolled, it.pk)
+    assert len(queries) == 1 and "courses_enrollment" in queries[0]["sql"]
