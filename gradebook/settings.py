@@ -135,6 +135,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, but its per-request health check polls the socket instead of sending
+    # SELECT 1 (gradebook/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "gradebook.db.postgresql"
     # The answer hot path's hand-written statements are prepared once per connection
     # (gradebook.rawsql.hot_cursor); the ORM keeps Django's client-side binding, which never
     # prepares. Turn this off behind a pooler that cannot carry prepared statements
@@ -197,7 +200,7 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "gradebook.accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
