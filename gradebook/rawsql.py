@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -81,6 +81,30 @@ def hot_cursor(connection: Any = None) -> Iterator[Any]:
         cursor = connection.make_cursor(raw)
     with cursor:
         yield cursor
+
+
+def first_rows(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[tuple[Any, ...] | None]:
+    """The first row of each statement (None where it has none), run in order.
+
+    On PostgreSQL they go in one round trip (psycopg's pipeline mode), with a transaction's
+    BEGIN in front when one is open: each statement still runs after the one before it, so a
+    lock the first takes holds for the rest. Elsewhere they run one after another.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or _PREPARED_CURSOR is None:
+        rows = []
+        for sql, params in statements:
+            with hot_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                rows.append(cursor.fetchone())
+        return rows
+    with ExitStack() as stack:
+        cursors = [stack.enter_context(hot_cursor(connection)) for _ in statements]
+        # An error surfaces when the pipeline syncs, outside any one cursor's execute().
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchone() for cursor in cursors]
 
 
 class _PreparedDebugWrapper(CursorDebugWrapper):

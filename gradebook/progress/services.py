@@ -17,6 +17,7 @@ XP rules (written down for students on the dashboard):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -363,17 +364,37 @@ _PROGRESS = Loader(StudentProgress, "p")
 _XP = Loader(XPAward, "x")
 
 
-def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
-    """One row of ``loader``'s model by a hand-written WHERE (see ``gradebook.rawsql``)."""
+@functools.cache
+def _select(loader: Loader, where: str, *, lock: bool = False) -> str:
+    """A hand-written SELECT of ``loader``'s model (see ``gradebook.rawsql``)."""
     connection = connections[DEFAULT_DB_ALIAS]
     # Identifiers come from model metadata and ``where`` from this module; values are params.
     sql = f"SELECT {loader.columns} FROM {loader.table} {loader.alias} WHERE {where}"  # noqa: S608
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
+    return sql
+
+
+def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
+    """One row of ``loader``'s model by a hand-written WHERE."""
+    connection = connections[DEFAULT_DB_ALIAS]
     with hot_cursor(connection) as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_select(loader, where, lock=lock), params)
         row = cursor.fetchone()
     return None if row is None else loader.load(row, connection)
+
+
+def progress_lock_statement(student: Any) -> tuple[str, list[Any]]:
+    """The statement ``lock_progress`` runs, for a caller that sends it with others
+    (``gradebook.rawsql.first_rows``); ``locked_progress`` reads its row."""
+    return _select(_PROGRESS, "p.student_id = %s", lock=True), [student.pk]
+
+
+def locked_progress(student: Any, row: Any) -> StudentProgress:
+    """The progress row from ``progress_lock_statement``'s result, created when it had none."""
+    if row is not None:
+        return _PROGRESS.load(row, connections[DEFAULT_DB_ALIAS])
+    return lock_progress(student)
 
 
 def lock_progress(student: Any) -> StudentProgress:
@@ -382,9 +403,13 @@ def lock_progress(student: Any) -> StudentProgress:
     Created on first use with the XP the student already has, so it always equals the sum of
     their ``XPAward`` rows. Runs on every answer, hence the hand-written SELECT.
     """
-    row = _fetch_one(_PROGRESS, "p.student_id = %s", [student.pk], lock=True)
-    if row is not None:
-        return row
+    sql, params = progress_lock_statement(student)
+    connection = connections[DEFAULT_DB_ALIAS]
+    with hot_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is not None:
+        return _PROGRESS.load(found, connection)
     row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)
     if created:
         row.xp = total_xp(student)

@@ -30,9 +30,15 @@ from django.db import IntegrityError, connection, transaction
 import graders
 from gradebook.courses.models import Item, ItemRevision
 from gradebook.progress.models import XPAward
-from gradebook.progress.services import ItemState, ItemXP, lock_progress, on_attempt_scored
+from gradebook.progress.services import (
+    ItemState,
+    ItemXP,
+    locked_progress,
+    on_attempt_scored,
+    progress_lock_statement,
+)
 from gradebook.quizzes.models import Attempt, AttemptStatus
-from gradebook.rawsql import Inserter, hot_cursor
+from gradebook.rawsql import Inserter, first_rows
 
 log = logging.getLogger(__name__)
 
@@ -224,19 +230,33 @@ def _before_sql() -> str:
     )
 
 
-def _before(student: Any, item: Item, key: str | None) -> _Before:
+def _before_statement(student: Any, item: Item, key: str | None) -> tuple[str, list[Any]]:
     """One query: the next number, a replayed key, and what the item state was before.
 
     Reading the state here saves the response a query of its own.
     """
-    sql = _before_sql()
     student_item = [student.pk, item.pk]
     # In the order of the subqueries: number, correct, pending, replayed key, award id and xp.
-    params = [*student_item * 3, student.pk, key, *student_item * 2]
-    with hot_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        latest, correct, pending, dup, award_id, award_xp = cursor.fetchone()
-    return _Before(
+    return _before_sql(), [*student_item * 3, student.pk, key, *student_item * 2]
+
+
+def _lock_and_read(student: Any, item: Item, key: str | None) -> tuple[Any, _Before]:
+    """Lock the student's progress and read ``_Before`` under that lock: one round trip.
+
+    The facts are read by the statement after the lock, so they see every answer committed
+    before the lock was granted. A student's first answer ever has no progress row to lock
+    yet: it is created (and locked), then the facts are read again under it.
+    """
+    lock_row, before_row = first_rows(
+        [progress_lock_statement(student), _before_statement(student, item, key)]
+    )
+    if lock_row is None:
+        progress = locked_progress(student, None)
+        [before_row] = first_rows([_before_statement(student, item, key)])
+    else:
+        progress = locked_progress(student, lock_row)
+    latest, correct, pending, dup, award_id, award_xp = before_row
+    return progress, _Before(
         number=(latest or 0) + 1,
         replay_id=dup,
         had_correct=bool(correct),
@@ -336,8 +356,7 @@ def submit_answer(
                 # outermost transaction commits): the next number, the attempt limit and the
                 # progress totals are read and written without a race. SQLite has no row
                 # locks; there the unique constraints and this retry loop do the same job.
-                progress = lock_progress(student)
-                before = _before(student, item, key)
+                progress, before = _lock_and_read(student, item, key)
                 number = before.number
                 if before.replay_id is not None:
                     existing = Attempt.objects.get(pk=before.replay_id)
