@@ -1,9 +1,12 @@
 """The access helpers: one rule per kind of object, 404 for anything a student may not see."""
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from gradebook.courses.models import Course, Item, Lesson
 from gradebook.quizzes import access
 from gradebook.quizzes.models import Attempt
 from tests.gradebook.quizzes.factories import item, make_course
@@ -100,3 +103,56 @@ def test_a_retired_items_old_attempt_stays_readable(course, enrolled):
     attempt = _attempt(enrolled, it)
     it.retire()
     assert access.attempt_for_user(enrolled, attempt.pk) == attempt
+
+
+# --- The objects an unchanged item was built into are reused (PostgreSQL) ------------------
+
+_pg_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row versions (xmin, ctid): PostgreSQL"
+)
+
+
+def _values(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@_pg_only
+def test_an_unchanged_item_costs_one_query_and_comes_back_as_a_fresh_copy(course, enrolled):
+    it = item(course, "ce-loss")
+    first = access.item_for_student(enrolled, it.pk)
+    with CaptureQueriesContext(connection) as queries:
+        again = access.item_for_student(enrolled, it.pk)
+    assert len(queries) == 1
+    assert again is not first and _values(again) == _values(first)
+    assert again.course.slug == course.slug and again.lesson.title == first.lesson.title
+    again.title = "changed by one request"
+    assert access.item_for_student(enrolled, it.pk).title != "changed by one request"
+
+
+@_pg_only
+@pytest.mark.parametrize("table", ["item", "lesson", "course"])
+def test_a_row_changed_behind_the_orms_back_is_read_again_at_once(course, enrolled, table):
+    """A bulk UPDATE (no save(), no updated_at) in the same transaction still shows."""
+    it = item(course, "ce-loss")
+    access.item_for_student(enrolled, it.pk)
+    if table == "item":
+        Item.objects.filter(pk=it.pk).update(spec={**it.spec, "answer": 42}, title="T2")
+    elif table == "lesson":
+        Lesson.objects.filter(pk=it.lesson_id).update(title="Lesson, renamed")
+    else:
+        Course.objects.filter(pk=course.pk).update(slug="renamed-course")
+    fresh = access.item_for_student(enrolled, it.pk)
+    assert (fresh.spec["answer"], fresh.title) == (42, "T2") or table != "item"
+    assert fresh.lesson.title == "Lesson, renamed" or table != "lesson"
+    assert fresh.course.slug == "renamed-course" or table != "course"
+
+
+@_pg_only
+def test_reuse_never_skips_the_access_check(course, enrolled, bob):
+    it = item(course, "ce-loss")
+    access.item_for_student(enrolled, it.pk)
+    with pytest.raises(Http404):
+        access.item_for_student(bob, it.pk)  # not enrolled
+    Item.objects.filter(pk=it.pk).update(retired_at=timezone.now())
+    with pytest.raises(Http404):
+        access.item_for_student(enrolled, it.pk)
