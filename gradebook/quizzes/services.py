@@ -19,6 +19,8 @@ Decisions written down here because other apps rely on them:
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import functools
 import hashlib
 import logging
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 import graders
 from gradebook.courses.models import Item, ItemRevision
-from gradebook.progress.models import XPAward
+from gradebook.progress.models import StudentProgress, XPAward
 from gradebook.progress.services import (
     ItemState,
     ItemXP,
@@ -46,7 +49,7 @@ log = logging.getLogger(__name__)
 _ATTEMPTS = Inserter(Attempt)
 
 #: How many times a submit re-reads the next attempt number after losing a race for it.
-_NUMBER_RETRIES = 5
+_NUMBER_RETRIES = 10
 MAX_IDEMPOTENCY_KEY = 100
 
 
@@ -199,6 +202,17 @@ class _Before:
     had_correct: bool
     had_pending: bool
     item_xp: ItemXP  # what the item has earned so far, for on_attempt_scored
+    last_active_on: datetime.date | None  # the student's last day with an answer, if any
+
+    def replayed(self, item: Item) -> Attempt | None:
+        """The attempt this answer's idempotency key already made, if it made one."""
+        if self.replay_id is None:
+            return None
+        existing = Attempt.objects.get(pk=self.replay_id)
+        if existing.item_id != item.pk:
+            raise IdempotencyKeyReused()
+        existing.replayed = True
+        return existing
 
 
 # Hand-written on purpose: this runs on every answer, and building the same aggregate through
@@ -215,7 +229,8 @@ SELECT (SELECT MAX(number) FROM {attempts} WHERE student_id = %s AND item_id = %
                AND status = '{pending}'),
        (SELECT id FROM {attempts} WHERE student_id = %s AND idempotency_key = %s),
        (SELECT id FROM {awards} WHERE student_id = %s AND item_id = %s),
-       (SELECT xp FROM {awards} WHERE student_id = %s AND item_id = %s)
+       (SELECT xp FROM {awards} WHERE student_id = %s AND item_id = %s),
+       (SELECT last_active_on FROM {progress} WHERE student_id = %s)
 """
 
 
@@ -225,6 +240,7 @@ def _before_sql() -> str:
     return _BEFORE_SQL.format(
         attempts=quote(Attempt._meta.db_table),
         awards=quote(XPAward._meta.db_table),
+        progress=quote(StudentProgress._meta.db_table),
         # A literal, as in the partial index's predicate, so that both databases use it.
         pending=AttemptStatus.PENDING_REVIEW.value,
     )
@@ -236,8 +252,23 @@ def _before_statement(student: Any, item: Item, key: str | None) -> tuple[str, l
     Reading the state here saves the response a query of its own.
     """
     student_item = [student.pk, item.pk]
-    # In the order of the subqueries: number, correct, pending, replayed key, award id and xp.
-    return _before_sql(), [*student_item * 3, student.pk, key, *student_item * 2]
+    # In the order of the subqueries: number, correct, pending, replayed key, award id and xp,
+    # last active day.
+    return _before_sql(), [*student_item * 3, student.pk, key, *student_item * 2, student.pk]
+
+
+def _before_from(row: Any) -> _Before:
+    latest, correct, pending, dup, award_id, award_xp, last_active_on = row
+    if isinstance(last_active_on, str):  # SQLite returns dates as text
+        last_active_on = datetime.date.fromisoformat(last_active_on)
+    return _Before(
+        number=(latest or 0) + 1,
+        replay_id=dup,
+        had_correct=bool(correct),
+        had_pending=bool(pending),
+        item_xp=ItemXP(award_id, award_xp or 0),
+        last_active_on=last_active_on,
+    )
 
 
 def _lock_and_read(student: Any, item: Item, key: str | None) -> tuple[Any, _Before]:
@@ -255,14 +286,7 @@ def _lock_and_read(student: Any, item: Item, key: str | None) -> tuple[Any, _Bef
         [before_row] = first_rows([_before_statement(student, item, key)])
     else:
         progress = locked_progress(student, lock_row)
-    latest, correct, pending, dup, award_id, award_xp = before_row
-    return progress, _Before(
-        number=(latest or 0) + 1,
-        replay_id=dup,
-        had_correct=bool(correct),
-        had_pending=bool(pending),
-        item_xp=ItemXP(award_id, award_xp or 0),
-    )
+    return progress, _before_from(before_row)
 
 
 #: (item id, revision number) -> ItemRevision id. Revisions are never rewritten, so this
@@ -349,64 +373,129 @@ def submit_answer(
     graded = _grade(item, response, params)
     revision_id = _revision_id(item)
 
+    submitted_at = timezone.now()
+    answer = _Answer(
+        student=student,
+        item=item,
+        key=key,
+        response=response,
+        params=params,
+        graded=graded,
+        revision_id=revision_id,
+        submitted_at=submitted_at,
+    )
+    unlocked = not graded.correct  # earns no XP: see _store_unlocked
     for _ in range(_NUMBER_RETRIES):
         try:
+            if unlocked:
+                attempt = _store_unlocked(answer)
+                if attempt is not None:
+                    return attempt
             with transaction.atomic():
                 # One writer per student at a time (a row lock on PostgreSQL, held until the
                 # outermost transaction commits): the next number, the attempt limit and the
                 # progress totals are read and written without a race. SQLite has no row
                 # locks; there the unique constraints and this retry loop do the same job.
                 progress, before = _lock_and_read(student, item, key)
-                number = before.number
-                if before.replay_id is not None:
-                    existing = Attempt.objects.get(pk=before.replay_id)
-                    if existing.item_id != item.pk:
-                        raise IdempotencyKeyReused()
-                    existing.replayed = True
-                    return existing
-                if item.max_attempts and number > item.max_attempts:
-                    raise AttemptLimitReached(item.max_attempts)
-                score = graded.auto_score
-                if score is not None and item.retry_penalty:
-                    score = score * retry_factor(item.retry_penalty, number)
-                attempt = _ATTEMPTS.create(
-                    student=student,
-                    item=item,
-                    revision_id=revision_id,
-                    number=number,
-                    idempotency_key=key,
-                    response=response,
-                    params=params,
-                    status=graded.status,
-                    auto_score=graded.auto_score,
-                    score=score,
-                    correct=graded.correct,
-                    feedback=graded.feedback,
-                    result=graded.result,
-                    grader_version=graded.grader_version,
-                    interpreted_as=graded.interpreted_as,
-                    misconception=graded.misconception,
-                )
+                replayed = before.replayed(item)
+                if replayed is not None:
+                    return replayed
+                attempt = answer.store(before)
                 attempt.awards = on_attempt_scored(
                     attempt, progress=progress, item_xp=before.item_xp
-                )
-                attempt.replayed = False
-                attempt.item_state = ItemState(
-                    attempts=number,
-                    correct=before.had_correct or attempt.correct,
-                    pending_review=before.had_pending
-                    or attempt.status == AttemptStatus.PENDING_REVIEW,
                 )
                 return attempt
         except IntegrityError:
             # Either a concurrent submit took this number (try the next one) or a concurrent
-            # double submit with the same key won (return its attempt).
+            # double submit with the same key won (return its attempt). Answers racing at the
+            # same item queue up on the lock from now on.
+            unlocked = False
             if key is not None:
                 existing = _existing_for_key(student, item, key)
                 if existing is not None:
                     existing.replayed = True
                     return existing
     raise SubmitError("Too many answers at once for this item; please submit again.", field=None)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A graded answer on its way to becoming an ``Attempt``."""
+
+    student: Any
+    item: Item
+    key: str | None
+    response: Any
+    params: dict[str, Any]
+    graded: _Graded
+    revision_id: int
+    submitted_at: datetime.datetime
+
+    def store(self, before: _Before) -> Attempt:
+        """Insert the attempt that comes after ``before``; refuse one past the item's limit."""
+        item, graded, number = self.item, self.graded, before.number
+        if item.max_attempts and number > item.max_attempts:
+            raise AttemptLimitReached(item.max_attempts)
+        score = graded.auto_score
+        if score is not None and item.retry_penalty:
+            score = score * retry_factor(item.retry_penalty, number)
+        attempt = _ATTEMPTS.create(
+            student=self.student,
+            item=item,
+            revision_id=self.revision_id,
+            number=number,
+            idempotency_key=self.key,
+            response=self.response,
+            params=self.params,
+            status=graded.status,
+            auto_score=graded.auto_score,
+            score=score,
+            correct=graded.correct,
+            feedback=graded.feedback,
+            result=graded.result,
+            grader_version=graded.grader_version,
+            interpreted_as=graded.interpreted_as,
+            misconception=graded.misconception,
+            submitted_at=self.submitted_at,
+        )
+        attempt.awards = []
+        attempt.replayed = False
+        attempt.item_state = ItemState(
+            attempts=number,
+            correct=before.had_correct or attempt.correct,
+            pending_review=before.had_pending or attempt.status == AttemptStatus.PENDING_REVIEW,
+        )
+        return attempt
+
+
+def _store_unlocked(answer: _Answer) -> Attempt | None:
+    """Store an answer that earns no XP without the student's progress lock, where it can
+    change nothing the lock protects; None (nothing stored) where it might.
+
+    An answer that is not correct earns no XP, and ``on_attempt_scored`` then changes
+    progress only for the first try at an item (first-try achievements), the last try the
+    item allows (the item is then done, which may complete its lesson) or the student's first
+    answer of the day (the streak). Any other such answer, a wrong retry on an active day,
+    only adds its row: its number and idempotency key are kept unique by the table's unique
+    constraints, so a concurrent answer at the same item makes one of the two fail, and the
+    caller's retry reads the next number. Two round trips instead of five, and no lock.
+    """
+    [row] = first_rows([_before_statement(answer.student, answer.item, answer.key)])
+    before = _before_from(row)
+    replayed = before.replayed(answer.item)
+    if replayed is not None:
+        return replayed
+    item, number = answer.item, before.number
+    active_today = before.last_active_on is not None and before.last_active_on >= (
+        timezone.localdate(answer.submitted_at)
+    )
+    last_try = bool(item.max_attempts and number >= item.max_attempts)
+    if number == 1 or last_try or not active_today:
+        return None
+    # Inside a caller's transaction, a savepoint keeps a lost race from breaking it; outside
+    # one, the INSERT commits on its own.
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        return answer.store(before)
 
 
 def interpret_answer(

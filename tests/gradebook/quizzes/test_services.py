@@ -213,3 +213,95 @@ def test_concurrent_submits_never_share_an_attempt_number(course, enrolled):
     assert errors == []
     numbers = sorted(Attempt.objects.filter(item=it).values_list("number", flat=True))
     assert numbers == [1, 2, 3, 4, 5, 6]
+
+
+# --- Answers that cannot change progress are stored without the progress lock -------------
+
+
+def _statements(fn):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = fn()
+    return result, [q["sql"] for q in queries]
+
+
+@pytest.mark.embedded
+def test_a_wrong_retry_on_an_active_day_is_stored_without_the_lock(course, enrolled):
+    it = item(course, "ce-loss")
+    submit(enrolled, it, "1")
+    attempt, sql = _statements(lambda: submit(enrolled, it, "2"))
+    assert attempt.number == 2 and not attempt.correct and attempt.awards == []
+    assert not any("FOR UPDATE" in s for s in sql)
+    assert attempt.item_state.attempts == 2 and not attempt.item_state.correct
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.number, stored.response, stored.submitted_at) == (
+        2,
+        "2",
+        attempt.submitted_at,
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.parametrize(
+    "case", ["first try", "last try allowed", "first answer of the day", "right answer"]
+)
+def test_answers_that_may_change_progress_take_the_lock(course, enrolled, case):
+    import datetime
+
+    from gradebook.progress.models import StudentProgress
+
+    it = item(course, "ce-loss")
+    if case == "last try allowed":
+        type(it).objects.filter(pk=it.pk).update(max_attempts=2)
+        it.refresh_from_db()
+    if case != "first try":
+        submit(enrolled, it, "1")
+    if case == "first answer of the day":
+        yesterday = datetime.date.today() - datetime.timedelta(days=1)
+        StudentProgress.objects.filter(student=enrolled).update(
+            last_active_on=yesterday, streak_days=3
+        )
+    response = "-ln(0.3)" if case == "right answer" else "2"
+    _, sql = _statements(lambda: submit(enrolled, it, response))
+    assert any("FOR UPDATE" in s for s in sql), sql
+    if case == "first answer of the day":
+        assert StudentProgress.objects.get(student=enrolled).streak_days == 4
+
+
+def test_a_replayed_key_comes_back_unchanged_on_the_unlocked_path(course, enrolled):
+    it = item(course, "ce-loss")
+    submit(enrolled, it, "1")
+    first = submit(enrolled, it, "2", idempotency_key="k")
+    again = submit(enrolled, it, "3", idempotency_key="k")
+    assert again.pk == first.pk and again.replayed and again.response == "2"
+    assert Attempt.objects.filter(student=enrolled, item=it).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent writers")
+def test_concurrent_wrong_retries_without_the_lock_still_get_one_number_each(course, enrolled):
+    it = item(course, "ce-loss")
+    submit(enrolled, it, "0")  # progress exists and the student is active today
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            for j in range(3):
+                submit(enrolled, it, str(10 * i + j + 1), idempotency_key=f"w{i}-{j}")
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = sorted(Attempt.objects.filter(item=it).values_list("number", flat=True))
+    assert numbers == list(range(1, 26))
+    assert Attempt.objects.filter(item=it, idempotency_key__startswith="w").count() == 24
