@@ -8,7 +8,8 @@ turned into instances here with the same converters the ORM applies, so JSON fie
 decoded and SQLite's text dates come back as dates. Column lists are generated from the
 models, so a migration that adds a field cannot leave these queries behind.
 
-The same statements run as PostgreSQL prepared statements (``hot_cursor``): the join that
+The same statements run as PostgreSQL prepared statements (``hot_cursor``, on the project's
+backend ``gradebook.db.postgresql``): the join that
 finds an answerable item costs 0.42 ms to plan and 0.09 ms to run, and it runs on every answer.
 The ORM's own queries keep Django's client-side binding.
 
@@ -31,56 +32,38 @@ M = TypeVar("M", bound=Model)
 _Converter = Callable[[Any, Any, Any], Any]
 
 
-def _prepared_cursor_class() -> type | None:
-    try:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-    except ImportError:  # psycopg 2 or no PostgreSQL driver: plain cursors everywhere
-        return None
-
-    class PreparedCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
-        """Binds parameters on the server and prepares each statement on first use.
-
-        psycopg keeps the prepared statements per connection (at most ``prepared_max``,
-        least recently used dropped), so a persistent connection plans each hot statement
-        once. With ``prepare_threshold`` None (``DB_PREPARED_STATEMENTS=0``, for a pooler
-        that cannot carry them) psycopg runs them unprepared.
-        """
-
-        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-            kwargs.setdefault("prepare", True)
-            return super().execute(query, params, **kwargs)
-
-    return PreparedCursor
-
-
-_PREPARED_CURSOR = _prepared_cursor_class()
-
-
 @contextmanager
-def hot_cursor(connection: Any = None) -> Iterator[Any]:
-    """A cursor for the hand-written hot-path statements: prepared on PostgreSQL (psycopg 3).
+def hot_cursor(sql: str, connection: Any = None) -> Iterator[Any]:
+    """A cursor to run the hand-written statement ``sql``: prepared on PostgreSQL.
 
-    Wrapped as Django wraps its own cursors, so the statements still show in
-    ``connection.queries``, ``CaptureQueriesContext`` and ``execute_wrapper``. Other
-    databases get their ordinary cursor.
+    On our PostgreSQL backend the statement runs on a psycopg cursor the connection keeps
+    for it (``gradebook.db.postgresql``). It is wrapped as Django wraps its own cursors, so
+    the statements still show in ``connection.queries``, ``CaptureQueriesContext`` and
+    ``execute_wrapper``. Other databases get their ordinary cursor.
     """
     connection = connection or connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql" or _PREPARED_CURSOR is None:
+    prepared = getattr(connection, "prepared_cursor", None)
+    if prepared is None:
         with connection.cursor() as cursor:
             yield cursor
         return
-    # What connection.cursor() does before handing out a cursor, with our cursor class.
+    # What connection.cursor() does before handing out a cursor, with the kept cursor.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = _PREPARED_CURSOR(connection.connection)
+        raw = prepared(sql)
     if connection.queries_logged:
-        cursor = _PreparedDebugWrapper(raw, connection)
+        yield _PreparedDebugWrapper(raw, connection)
     else:
-        cursor = connection.make_cursor(raw)
-    with cursor:
-        yield cursor
+        yield connection.make_cursor(raw)  # not closed: the connection keeps it
+
+
+def fetch_one(sql: str, params: Sequence[Any], connection: Any = None) -> tuple[Any, ...] | None:
+    """The first row ``sql`` returns (None when it returns none)."""
+    with hot_cursor(sql, connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def first_rows(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[tuple[Any, ...] | None]:
@@ -91,15 +74,11 @@ def first_rows(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[tuple[An
     lock the first takes holds for the rest. Elsewhere they run one after another.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql" or _PREPARED_CURSOR is None:
-        rows = []
-        for sql, params in statements:
-            with hot_cursor(connection) as cursor:
-                cursor.execute(sql, params)
-                rows.append(cursor.fetchone())
-        return rows
+    distinct = len({sql for sql, _ in statements}) == len(statements)
+    if len(statements) < 2 or not distinct or not hasattr(connection, "prepared_cursor"):
+        return [fetch_one(sql, params, connection) for sql, params in statements]
     with ExitStack() as stack:
-        cursors = [stack.enter_context(hot_cursor(connection)) for _ in statements]
+        cursors = [stack.enter_context(hot_cursor(sql, connection)) for sql, _ in statements]
         # An error surfaces when the pipeline syncs, outside any one cursor's execute().
         with connection.wrap_database_errors, connection.connection.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
@@ -209,8 +188,9 @@ class Inserter:
         connection = connections[DEFAULT_DB_ALIAS]
         instance = self.model(**values)
         params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
-        with hot_cursor(connection) as cursor:
-            cursor.execute(self._statement(connection), params)
+        sql = self._statement(connection)
+        with hot_cursor(sql, connection) as cursor:
+            cursor.execute(sql, params)
             if connection.features.can_return_columns_from_insert:
                 pk = cursor.fetchone()[0]
             else:

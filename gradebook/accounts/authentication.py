@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from gradebook.rawsql import Loader, hot_cursor
+from gradebook.rawsql import Loader, fetch_one
 
 
 @functools.cache
@@ -47,9 +47,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         tokens, users = _loaders()
         connection = connections[DEFAULT_DB_ALIAS]
-        with hot_cursor(connection) as cursor:
-            cursor.execute(_token_sql(), [key])
-            row = cursor.fetchone()
+        row = fetch_one(_token_sql(), [key], connection)
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token = tokens.load(row[: tokens.width], connection)

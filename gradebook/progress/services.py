@@ -35,7 +35,7 @@ from gradebook.progress.models import (
     XPAward,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
-from gradebook.rawsql import Loader, hot_cursor
+from gradebook.rawsql import Loader, fetch_one
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
@@ -378,9 +378,7 @@ def _select(loader: Loader, where: str, *, lock: bool = False) -> str:
 def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
     """One row of ``loader``'s model by a hand-written WHERE."""
     connection = connections[DEFAULT_DB_ALIAS]
-    with hot_cursor(connection) as cursor:
-        cursor.execute(_select(loader, where, lock=lock), params)
-        row = cursor.fetchone()
+    row = fetch_one(_select(loader, where, lock=lock), params, connection)
     return None if row is None else loader.load(row, connection)
 
 
@@ -405,9 +403,7 @@ def lock_progress(student: Any) -> StudentProgress:
     """
     sql, params = progress_lock_statement(student)
     connection = connections[DEFAULT_DB_ALIAS]
-    with hot_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
+    found = fetch_one(sql, params, connection)
     if found is not None:
         return _PROGRESS.load(found, connection)
     row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)

@@ -18,7 +18,7 @@ from django.http import Http404
 from gradebook.accounts.roles import is_teacher
 from gradebook.courses.models import Course, Enrollment, Item, Lesson
 from gradebook.quizzes.models import Attempt
-from gradebook.rawsql import Loader, hot_cursor
+from gradebook.rawsql import Loader, fetch_one
 
 
 def courses_for_student(user: Any) -> QuerySet[Course]:
@@ -124,17 +124,13 @@ def item_for_student(user: Any, item_id: int | str) -> Item:
     connection = connections[DEFAULT_DB_ALIAS]
     stamped = connection.vendor == "postgresql"
     if stamped:
-        with hot_cursor(connection) as cursor:
-            cursor.execute(_item_sql(_STAMP), [pk, user.pk])
-            stamp = cursor.fetchone()
+        stamp = fetch_one(_item_sql(_STAMP), [pk, user.pk], connection)
         if stamp is None:
             raise Http404("No such item.")
         loaded = _LOADED.get(pk)
         if loaded is not None and loaded[0] == stamp:
             return copy.copy(loaded[1])
-    with hot_cursor(connection) as cursor:
-        cursor.execute(_item_sql(_columns(stamp=stamped)), [pk, user.pk])
-        row = cursor.fetchone()
+    row = fetch_one(_item_sql(_columns(stamp=stamped)), [pk, user.pk], connection)
     if row is None:
         raise Http404("No such item.")
     course_end = _ITEMS.width + _COURSES.width
