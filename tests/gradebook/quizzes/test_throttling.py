@@ -86,3 +86,19 @@ def test_the_limit_is_per_student(api_client, course, bob, monkeypatch):
     other = APIClient()
     other.force_authenticate(bob)
     assert other.post(url, {"response": "1"}, format="json").status_code == 201
+
+
+@pytest.mark.skipif(not REDIS_URL.startswith("redis://"), reason="CACHE_URL is not Redis here")
+def test_a_kept_connection_the_server_dropped_is_reconnected():
+    settings = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    with override_settings(CACHES=settings):
+        cache.clear()
+        assert throttling._hit("t:drop", 5) == 1
+        client = throttling._redis_client(cache.make_and_validate_key("t:drop"))
+        kept = throttling._THREAD.connections[client]
+        kept.send_command("CLIENT", "ID")
+        client.client_kill_filter(_id=kept.read_response())
+        assert throttling._hit("t:drop", 5) == 2
+        cache.clear()
