@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import math
 import os
@@ -197,7 +198,11 @@ async def _student(
 def paced_run(
     port: int, requests: list[list[bytes]], pace_ms: int, warmup: int, seconds: int
 ) -> dict[str, float]:
-    """One paced run: student ``i`` sends ``requests[i]`` in turn (KEY: a fresh key each)."""
+    """One paced run: student ``i`` sends ``requests[i]`` in turn (KEY: a fresh key each).
+
+    The students' event loop runs in a thread of its own, so the run works from a caller whose
+    thread already runs a loop (Playwright's sync API leaves one running under pytest).
+    """
 
     async def main() -> dict[str, float]:
         loop = asyncio.get_running_loop()
@@ -219,7 +224,8 @@ def paced_run(
             "p99": pct(99), "max": pct(100), "non2xx": len(bad),
         }  # fmt: skip
 
-    return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def lua_list(values: list[str]) -> str:

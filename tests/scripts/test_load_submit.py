@@ -85,3 +85,21 @@ def test_refused_answers_are_counted(load_submit):
     finally:
         server.shutdown()
     assert result["n"] > 0 and result["non2xx"] == result["n"]
+
+
+def test_a_run_works_from_a_thread_whose_event_loop_is_running(load_submit):
+    # The whole suite runs Playwright's sync API first, which leaves a loop running here.
+    import asyncio
+
+    server, _ = _server(201, keep_alive=True)
+
+    async def caller():
+        return load_submit.paced_run(
+            server.server_address[1], _requests(2), pace_ms=100, warmup=0, seconds=1
+        )
+
+    try:
+        result = asyncio.run(caller())
+    finally:
+        server.shutdown()
+    assert result["n"] > 0 and result["non2xx"] == 0
