@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import cmath
 import math
+import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 MAX_FACTORIAL = 170  # the largest n with n! a finite float
 
@@ -280,6 +282,209 @@ def _evc(n: Node, env: Mapping[str, complex]) -> complex:
         if z.imag != 0:
             raise ValueError("factorial of a complex number")
         return complex(_factorial(z.real))
+    raise TypeError(f"unknown node {n!r}")
+
+
+_ULP = 2.0**-52
+
+
+def float_error(node: Node, env: Mapping[str, complex]) -> float:
+    """A generous bound on how far ``evaluate_complex(node, env)`` can be from the exact value:
+    first-order rounding analysis, infinite wherever it cannot bound (near a singularity, an
+    error too large for a linear estimate, factorials).
+
+    It is what lets a disagreement in floats stand without a 50-digit check (about 50 µs):
+    two values further apart than both bounds differ for real.
+    """
+    try:
+        return _eve(node, env)[1]
+    except (ArithmeticError, ValueError):
+        return math.inf
+
+
+def _eve(n: Node, env: Mapping[str, complex]) -> tuple[complex, float]:
+    t = type(n)
+    if t is Num:
+        v = complex(n.value)  # type: ignore[attr-defined]
+        return v, _ULP * abs(v)
+    if t is Const:
+        v = complex(math.pi if n.name == "pi" else math.e)  # type: ignore[attr-defined]
+        return v, _ULP * abs(v)
+    if t is Name:
+        return env[n.name], 0.0  # type: ignore[attr-defined]  # both sides see the same point
+    if t is Neg:
+        v, e = _eve(n.x, env)  # type: ignore[attr-defined]
+        return -v, e
+    if t is Bin:
+        a, ea = _eve(n.a, env)  # type: ignore[attr-defined]
+        b, eb = _eve(n.b, env)  # type: ignore[attr-defined]
+        op = n.op  # type: ignore[attr-defined]
+        if op in "+-":
+            r = a + b if op == "+" else a - b
+            return r, ea + eb + _ULP * abs(r)
+        if op == "*":
+            r = a * b
+            return r, abs(a) * eb + abs(b) * ea + ea * eb + _ULP * abs(r)
+        if op == "/":
+            if eb >= 0.5 * abs(b):
+                return 0j, math.inf
+            r = a / b
+            return r, (ea + abs(r) * eb) / (abs(b) - eb) + _ULP * abs(r)
+        r = _evc(n, env)
+        if ea == 0 and eb == 0:
+            return r, 4 * _ULP * abs(r)
+        if a == 0 or ea >= 0.5 * abs(a):
+            return r, math.inf
+        lin = abs(b * r / a) * ea + abs(r * cmath.log(a)) * eb
+        if lin > 1e-3 * abs(r):
+            return r, math.inf
+        return r, 2 * lin + 4 * _ULP * abs(r)
+    if t is Call:
+        x, ex = _eve(n.arg, env)  # type: ignore[attr-defined]
+        fn = n.fn  # type: ignore[attr-defined]
+        r = FUNCTIONS[fn][1](x)
+        if ex == 0:
+            return r, 4 * _ULP * abs(r)
+        if fn in ("ln", "log10", "log2", "sqrt") and ex >= 0.5 * abs(x):
+            return r, math.inf
+        lin = abs(_DERIVATIVES[fn](x, r)) * ex
+        if ex > 1e-3 * (1 + abs(x)) or lin > 1e-3 * (1 + abs(r)):
+            return r, math.inf
+        # Twice the linear term, plus a second-order one for where the derivative vanishes.
+        return r, 2 * lin + ex * ex * (1 + abs(r)) + 4 * _ULP * abs(r)
+    return 0j, math.inf  # factorials: no bound here; the 50-digit check decides
+
+
+# name -> f'(x) given x and f(x), for float_error.
+_DERIVATIVES: dict[str, Callable[[complex, complex], complex]] = {
+    "ln": lambda x, r: 1 / x,
+    "log10": lambda x, r: 1 / (x * math.log(10)),
+    "log2": lambda x, r: 1 / (x * math.log(2)),
+    "exp": lambda x, r: r,
+    "sqrt": lambda x, r: 1 / (2 * r),
+    "abs": lambda x, r: 1,
+    "sin": lambda x, r: cmath.cos(x),
+    "cos": lambda x, r: cmath.sin(x),
+    "tan": lambda x, r: 1 + r * r,
+    "sec": lambda x, r: r * cmath.tan(x),
+    "csc": lambda x, r: r / cmath.tan(x),
+    "cot": lambda x, r: 1 + r * r,
+    "asin": lambda x, r: 1 / cmath.sqrt(1 - x * x),
+    "acos": lambda x, r: 1 / cmath.sqrt(1 - x * x),
+    "atan": lambda x, r: 1 / (1 + x * x),
+    "sinh": lambda x, r: cmath.cosh(x),
+    "cosh": lambda x, r: cmath.sinh(x),
+    "tanh": lambda x, r: 1 - r * r,
+}
+
+
+#: Digits for :func:`evaluate_precise`: well past the ~16 of a float, so rounding after even
+#: 20 digits of cancellation stays below :data:`PRECISE_TOLERANCE`.
+PRECISE_DIGITS = 50
+#: Relative difference below which two precise values count as the same number: no typed
+#: answer differs from the key by so little, and rounding at 50 digits stays under it.
+PRECISE_TOLERANCE = 1e-30
+
+_PRECISE = threading.local()
+
+# name -> the mpmath context's function of the same meaning (principal branches, as cmath).
+_PRECISE_FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "ln": lambda c, z: c.log(z),
+    "log10": lambda c, z: c.log(z, 10),
+    "log2": lambda c, z: c.log(z, 2),
+    "exp": lambda c, z: c.exp(z),
+    "sqrt": lambda c, z: c.sqrt(z),
+    "abs": lambda c, z: c.mpc(abs(z)),
+    "sin": lambda c, z: c.sin(z),
+    "cos": lambda c, z: c.cos(z),
+    "tan": lambda c, z: c.tan(z),
+    "sec": lambda c, z: 1 / c.cos(z),
+    "csc": lambda c, z: 1 / c.sin(z),
+    "cot": lambda c, z: 1 / c.tan(z),
+    "asin": lambda c, z: c.asin(z),
+    "acos": lambda c, z: c.acos(z),
+    "atan": lambda c, z: c.atan(z),
+    "sinh": lambda c, z: c.sinh(z),
+    "cosh": lambda c, z: c.cosh(z),
+    "tanh": lambda c, z: c.tanh(z),
+}
+
+
+def _precise_context() -> Any:
+    # A context of this thread's own: mpmath's global one is shared (sympy sets its
+    # precision), and a web process grades in several threads at once.
+    ctx = getattr(_PRECISE, "ctx", None)
+    if ctx is None:
+        import mpmath  # sympy's dependency; imported only when floats could not decide
+
+        ctx = mpmath.MPContext()
+        ctx.dps = PRECISE_DIGITS
+        _PRECISE.ctx = ctx
+    return ctx
+
+
+def same_precisely(a: Node, b: Node, env: Mapping[str, complex]) -> bool | None:
+    """Whether ``a`` and ``b`` have the same value at ``env`` when computed to 50 digits;
+    None when either has none there.
+
+    Floats lose digits to cancellation: ``exp(ln(E^2+1)) - 1 - E^2 + E`` with E = 8^8 is off
+    by about 2 in floats (E^2 is 2.8e14), which told a right answer it was wrong (found by a
+    property test). Typed decimals are read from their text, so ``0.1`` is exactly 1/10 here.
+    """
+    va, vb = evaluate_precise(a, env), evaluate_precise(b, env)
+    if va is None or vb is None:
+        return None
+    return bool(abs(va - vb) <= PRECISE_TOLERANCE * max(abs(va), abs(vb)) + 1e-40)
+
+
+def evaluate_precise(node: Node, env: Mapping[str, complex]) -> Any:
+    """The value of ``node`` at ``env`` to 50 digits (an mpmath ``mpc``); None where it has
+    none."""
+    ctx = _precise_context()
+    try:
+        v = _evp(node, env, ctx)
+    except (ValueError, ZeroDivisionError, OverflowError, EvalError):
+        return None
+    return v if ctx.isfinite(v) else None
+
+
+def _evp(n: Node, env: Mapping[str, complex], c: Any) -> Any:
+    t = type(n)
+    if t is Num:
+        try:
+            return c.mpc(c.mpf(n.text))  # type: ignore[attr-defined]
+        except (ValueError, TypeError):
+            return c.mpc(n.value)  # type: ignore[attr-defined]
+    if t is Bin:
+        a = _evp(n.a, env, c)  # type: ignore[attr-defined]
+        b = _evp(n.b, env, c)  # type: ignore[attr-defined]
+        op = n.op  # type: ignore[attr-defined]
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            if b == 0:
+                raise ZeroDivisionError("division by zero")
+            return a / b
+        if a == 0 and b.real > 0:
+            return c.mpc(0)
+        return c.power(a, b)
+    if t is Neg:
+        return -_evp(n.x, env, c)  # type: ignore[attr-defined]
+    if t is Call:
+        return _PRECISE_FUNCTIONS[n.fn](c, _evp(n.arg, env, c))  # type: ignore[attr-defined]
+    if t is Const:
+        return c.mpc(c.pi if n.name == "pi" else c.e)  # type: ignore[attr-defined]
+    if t is Name:
+        return c.mpc(env[n.name])  # type: ignore[attr-defined]
+    if t is Fact:
+        z = _evp(n.x, env, c)  # type: ignore[attr-defined]
+        if abs(z) > MAX_FACTORIAL + 1:  # floats already refused it; keep the work bounded
+            raise ValueError("factorial too large")
+        return c.mpc(c.factorial(z))
     raise TypeError(f"unknown node {n!r}")
 
 

@@ -53,6 +53,7 @@ def spec_for(key):
 
 @FAST
 @given(expressions, st.sampled_from(REWRITES))
+@example("(((8)^2)^2)^2", REWRITES[-1])  # floats cancelled 2.8e14 against itself (CI, 2 Dec)
 def test_equivalent_rewritings_grade_correct(expr, rewrite):
     r = grade(spec_for(expr), rewrite.format(expr, expr, expr))
     assert r.outcome in ("correct", "undecided"), (expr, r.feedback)

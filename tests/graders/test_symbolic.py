@@ -62,6 +62,34 @@ def test_values_too_large_for_floats_are_decided_exactly(warm_pool):
     assert grade(spec, "(x+1)(x+2) + (x+1)^999").outcome == "incorrect"
 
 
+# Floats lose digits when large terms cancel; the grader then computes to 50 digits before it
+# calls an answer wrong. E = 8^8, so E^2 = 2.8e14 and floats are off by about 2.
+CANCELLATION = [
+    ("(((8)^2)^2)^2", "exp(ln(((((8)^2)^2)^2)^2+1))-1-((((8)^2)^2)^2)^2+(((8)^2)^2)^2", "correct"),
+    ("x", "exp(ln(x^2+10^14))-10^14-x^2+x", "correct"),
+    # 0.1 read from its text: as a float it is 1/10 only to 17 digits.
+    ("x/10", "exp(ln(10^15+0.1*x))-10^15", "correct"),
+    ("x", "exp(ln(x^2+10^14))-10^14-x^2+x+1e-6", "incorrect"),
+    ("x", "exp(ln(x^2+10^14))-10^14-x^2+2x", "incorrect"),
+    # Still exact for whole numbers: 50 digits do not blur 4^16 + 1 into 4^16.
+    ("4^16", "4^16+1", "incorrect"),
+    ("4^16", "exp(ln((4^16)^2+1))-1-(4^16)^2+4^16", "correct"),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "outcome"), CANCELLATION)
+def test_cancellation_in_floats_does_not_decide(key, answer, outcome):
+    assert grade(symbolic(key), answer).outcome == outcome
+
+
+def test_precise_checks_leave_mpmath_global_precision_alone():
+    import mpmath
+
+    before = mpmath.mp.dps
+    assert grade(symbolic("x"), "exp(ln(x^2+10^14))-10^14-x^2+x").outcome == "correct"
+    assert mpmath.mp.dps == before
+
+
 def test_a_sign_error_is_named():
     r = grade(symbolic("x^2-1"), "1-x^2")
     assert r.misconception == "sign-error"
