@@ -248,6 +248,14 @@ def evaluate_complex(node: Node, env: Mapping[str, complex]) -> complex:
     return v
 
 
+def _complex_power(a: complex, b: complex) -> complex:
+    if a == 0 and b.real > 0:
+        return 0j
+    if abs(b) > 1e6 or (abs(a) > 1 and abs(b.real) * math.log(abs(a)) > 700):
+        raise OverflowError("too large")
+    return a**b
+
+
 def _evc(n: Node, env: Mapping[str, complex]) -> complex:
     t = type(n)
     if t is Num:
@@ -264,11 +272,7 @@ def _evc(n: Node, env: Mapping[str, complex]) -> complex:
             return a * b
         if op == "/":
             return a / b
-        if a == 0 and b.real > 0:
-            return 0j
-        if abs(b) > 1e6 or (abs(a) > 1 and abs(b.real) * math.log(abs(a)) > 700):
-            raise OverflowError("too large")
-        return a**b
+        return _complex_power(a, b)
     if t is Neg:
         return -_evc(n.x, env)  # type: ignore[attr-defined]
     if t is Call:
@@ -330,7 +334,7 @@ def _eve(n: Node, env: Mapping[str, complex]) -> tuple[complex, float]:
                 return 0j, math.inf
             r = a / b
             return r, (ea + abs(r) * eb) / (abs(b) - eb) + _ULP * abs(r)
-        r = _evc(n, env)
+        r = _complex_power(a, b)
         if ea == 0 and eb == 0:
             return r, 4 * _ULP * abs(r)
         if a == 0 or ea >= 0.5 * abs(a):
