@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
@@ -34,6 +34,9 @@ def _refusal(error: ExerciseInputError) -> APIException:
     return ValidationError({field or "non_field_errors": [error.message]})
 
 
+# Its own component name: the quiz API's SubmitSerializer would otherwise share "Submit" in
+# the OpenAPI schema, and one of the two request bodies would be documented wrongly.
+@extend_schema_serializer(component_name="ExerciseSubmit")
 class SubmitSerializer(serializers.Serializer):
     prompt = serializers.CharField(allow_blank=True, trim_whitespace=False)
     reflection = serializers.CharField(required=False, allow_blank=True, default="")

@@ -439,3 +439,12 @@ def test_the_submit_body_check_agrees_with_the_serializer(body):
         with pytest.raises(ValidationError) as refused:
             submit_body(body)
         assert refused.value.detail == serializer.errors
+
+
+def test_the_quiz_and_exercise_submit_bodies_are_separate_schema_components(api_client):
+    # Both serializers are called SubmitSerializer; one shared "Submit" component documented
+    # one of the two request bodies wrongly.
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    components = schema.json()["components"]["schemas"]
+    assert "response" in components["Submit"]["properties"]
+    assert "prompt" in components["ExerciseSubmit"]["properties"]
