@@ -41,7 +41,7 @@ test-embedded: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check graders
+	$(VENV)/bin/ruff format --check .
 
 bench: venv
 	$(PY) -m graders bench

@@ -27,8 +27,9 @@ def _pk(value: Any, what: str) -> int:
 def submission_for_user(user: Any, submission_id: Any) -> ExerciseSubmission:
     """A submission the user may read (student, course teacher, superuser), else 404."""
     submission = (
-        ExerciseSubmission.objects.select_related("attempt", "attempt__item",
-                                                  "attempt__item__course")
+        ExerciseSubmission.objects.select_related(
+            "attempt", "attempt__item", "attempt__item__course"
+        )
         .filter(pk=_pk(submission_id, "submission"))
         .first()
     )
@@ -59,8 +60,11 @@ def submissions_for_user(user: Any) -> QuerySet[ExerciseSubmission]:
     """The submissions a user lists: their own (teachers review theirs in the grades app)."""
     if not user.is_authenticated:
         return ExerciseSubmission.objects.none()
-    return (ExerciseSubmission.objects.filter(attempt__student=user)
-            .select_related("attempt", "attempt__item").order_by("-created_at", "-id"))
+    return (
+        ExerciseSubmission.objects.filter(attempt__student=user)
+        .select_related("attempt", "attempt__item")
+        .order_by("-created_at", "-id")
+    )
 
 
 def latest_submission(user: Any, item_id: Any) -> ExerciseSubmission | None:

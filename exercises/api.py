@@ -68,9 +68,24 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = GenerationJob
         fields = [
-            "id", "kind", "status", "progress_step", "progress_total", "attempts", "error",
-            "settings", "device", "model_id", "model_revision", "untrained_model", "timings",
-            "result", "queued_at", "started_at", "finished_at", "outputs",
+            "id",
+            "kind",
+            "status",
+            "progress_step",
+            "progress_total",
+            "attempts",
+            "error",
+            "settings",
+            "device",
+            "model_id",
+            "model_revision",
+            "untrained_model",
+            "timings",
+            "result",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "outputs",
         ]
 
 
@@ -81,13 +96,15 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExerciseSubmission
-        fields = ["id", "item", "attempt", "prompt", "reflection", "settings", "created_at",
-                  "jobs"]
+        fields = ["id", "item", "attempt", "prompt", "reflection", "settings", "created_at", "jobs"]
 
 
 def _detail(request: Request, submission: ExerciseSubmission, code: int = 200) -> Response:
-    submission = (ExerciseSubmission.objects.prefetch_related("jobs__outputs")
-                  .select_related("attempt").get(pk=submission.pk))
+    submission = (
+        ExerciseSubmission.objects.prefetch_related("jobs__outputs")
+        .select_related("attempt")
+        .get(pk=submission.pk)
+    )
     data = SubmissionSerializer(submission, context={"request": request}).data
     return Response(data, status=code)
 
@@ -100,7 +117,8 @@ class SubmissionCreate(APIView):
         body.is_valid(raise_exception=True)
         try:
             submission = services.exercise_submit(
-                student=request.user, item=item,
+                student=request.user,
+                item=item,
                 prompt=body.validated_data["prompt"],
                 reflection=body.validated_data["reflection"],
                 settings_in=body.validated_data["settings"],
@@ -116,8 +134,9 @@ class SubmissionCreate(APIView):
 class SubmissionList(APIView):
     @extend_schema(responses={200: SubmissionSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        submissions = access.submissions_for_user(request.user).prefetch_related(
-            "jobs__outputs")[:100]
+        submissions = access.submissions_for_user(request.user).prefetch_related("jobs__outputs")[
+            :100
+        ]
         data = SubmissionSerializer(submissions, many=True, context={"request": request}).data
         return Response(data)
 
@@ -142,8 +161,9 @@ class SubmissionReflection(APIView):
         body = ReflectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.submission_reflect(submission=submission,
-                                        reflection=body.validated_data["reflection"])
+            services.submission_reflect(
+                submission=submission, reflection=body.validated_data["reflection"]
+            )
         except ExerciseInputError as error:
             raise _refusal(error) from None
         return _detail(request, submission)
@@ -157,5 +177,6 @@ class JobRetry(APIView):
             job = services.job_retry(job=job)
         except ExerciseInputError as error:
             raise _refusal(error) from None
-        return Response(JobSerializer(job, context={"request": request}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+        )

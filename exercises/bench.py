@@ -87,8 +87,9 @@ def _fixtures() -> tuple[Any, Any]:
     course = Course.objects.create(slug="bench", title="Bench")
     course.enroll(student)
     lesson = Lesson.objects.create(course=course, slug="bench", title="Bench")
-    item = Item(course=course, lesson=lesson, key=BENCH_SPEC["id"], type="exercise",
-                text=BENCH_SPEC["text"])
+    item = Item(
+        course=course, lesson=lesson, key=BENCH_SPEC["id"], type="exercise", text=BENCH_SPEC["text"]
+    )
     item.set_spec(BENCH_SPEC)
     return student, item
 
@@ -101,17 +102,28 @@ def _text_jobs(student: Any, item: Any, count: int, tokens: int) -> list[int]:
 
     ids = []
     for index in range(count):
-        clean = clean_exercise(item.spec, prompt=PROMPTS[index % len(PROMPTS)],
-                               reflection=REFLECTION,
-                               settings={"text": {"max_new_tokens": tokens, "seed": index}})
+        clean = clean_exercise(
+            item.spec,
+            prompt=PROMPTS[index % len(PROMPTS)],
+            reflection=REFLECTION,
+            settings={"text": {"max_new_tokens": tokens, "seed": index}},
+        )
         attempt = Attempt.objects.create(
-            student=student, item=item, revision=item.current_revision(),
+            student=student,
+            item=item,
+            revision=item.current_revision(),
             number=Attempt.objects.filter(student=student, item=item).count() + 1,
-            response=clean.response(), status="pending_review")
-        submission = ExerciseSubmission.objects.create(attempt=attempt, prompt=clean.prompt,
-                                                       settings=clean.settings)
-        ids.append(GenerationJob.objects.create(submission=submission, student=student,
-                                                kind="text", settings=clean.settings["text"]).pk)
+            response=clean.response(),
+            status="pending_review",
+        )
+        submission = ExerciseSubmission.objects.create(
+            attempt=attempt, prompt=clean.prompt, settings=clean.settings
+        )
+        ids.append(
+            GenerationJob.objects.create(
+                submission=submission, student=student, kind="text", settings=clean.settings["text"]
+            ).pk
+        )
     return ids
 
 
@@ -163,14 +175,23 @@ def bench_tokens_per_second(rounds: int, tokens: int = 64) -> dict[str, Any]:
     runner = get_runner("text")
     rates, generated = [], []
     for _ in range(rounds):
-        [result] = runner.run_batch([TextRequest(
-            "Explain how a language model picks the next word, step by step.",
-            max_new_tokens=tokens, temperature=0.0)])
+        [result] = runner.run_batch(
+            [
+                TextRequest(
+                    "Explain how a language model picks the next word, step by step.",
+                    max_new_tokens=tokens,
+                    temperature=0.0,
+                )
+            ]
+        )
         count = len(result.tokens)
         generated.append(count)
         rates.append(count / result.timings["batch_seconds"])
-    return {"tokens_per_s": statistics.median(rates), "tokens": statistics.median(generated),
-            "dtype": runner.info.dtype}
+    return {
+        "tokens_per_s": statistics.median(rates),
+        "tokens": statistics.median(generated),
+        "dtype": runner.info.dtype,
+    }
 
 
 def bench_image_steps(rounds: int) -> dict[int, dict[str, float]]:
@@ -182,12 +203,15 @@ def bench_image_steps(rounds: int) -> dict[int, dict[str, float]]:
     for size in (64, 128):
         per_step, decode = [], []
         for index in range(rounds):
-            [result] = runner.run_batch([ImageRequest("a red apple on a table", steps=10,
-                                                      size=size, seed=index)])
+            [result] = runner.run_batch(
+                [ImageRequest("a red apple on a table", steps=10, size=size, seed=index)]
+            )
             per_step.append(statistics.median(result.step_seconds[1:]))
             decode.append(result.timings["filmstrip_decode_seconds"] / len(result.frames))
-        out[size] = {"step_s": statistics.median(per_step), "frame_decode_s":
-                     statistics.median(decode)}
+        out[size] = {
+            "step_s": statistics.median(per_step),
+            "frame_decode_s": statistics.median(decode),
+        }
     return out
 
 
@@ -214,27 +238,63 @@ def bench_threads(rounds: int) -> None:
     rates: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
     for _ in range(rounds):
         for threads, policy in variants:
-            env = {**os.environ, "OMP_WAIT_POLICY": policy, "PYTHONPATH": str(ROOT),
-                   "DJANGO_SETTINGS_MODULE": "gradebook.settings",
-                   "TEXT_MODEL": os.environ.get(
-                       "TEXT_MODEL", str(models_dir / "smollm2-135m-instruct"))}
-            done = subprocess.run([sys.executable, "-c", THREAD_PROBE, threads], env=env,
-                                  cwd=ROOT, capture_output=True, text=True, check=True)
+            env = {
+                **os.environ,
+                "OMP_WAIT_POLICY": policy,
+                "PYTHONPATH": str(ROOT),
+                "DJANGO_SETTINGS_MODULE": "gradebook.settings",
+                "TEXT_MODEL": os.environ.get(
+                    "TEXT_MODEL", str(models_dir / "smollm2-135m-instruct")
+                ),
+            }
+            done = subprocess.run(
+                [sys.executable, "-c", THREAD_PROBE, threads],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rates[(threads, policy)].append(float(done.stdout.strip().splitlines()[-1]))
-    print(f"# SmolLM2-135M, one prompt, 16 greedy tokens, median of {rounds} alternating "
-          f"rounds, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"# SmolLM2-135M, one prompt, 16 greedy tokens, median of {rounds} alternating "
+        f"rounds, load average {os.getloadavg()[0]:.1f}"
+    )
     for (threads, policy), values in rates.items():
-        print(f"  torch threads {threads}, OMP_WAIT_POLICY={policy}: "
-              f"{statistics.median(values):.1f} tokens/s")
+        print(
+            f"  torch threads {threads}, OMP_WAIT_POLICY={policy}: "
+            f"{statistics.median(values):.1f} tokens/s"
+        )
 
 
 def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
     log: list[str] = []
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "gradebook", "worker", "-Q", "gpu", "--pool",
-         "prefork", "-c", "1", "-n", "bench@%h", "-l", "info", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "gradebook",
+            "worker",
+            "-Q",
+            "gpu",
+            "--pool",
+            "prefork",
+            "-c",
+            "1",
+            "-n",
+            "bench@%h",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
 
@@ -252,11 +312,13 @@ def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
     return worker, log
 
 
-def bench_queue_share(student: Any, item: Any, env: dict[str, str], submissions: int,
-                      label: str) -> dict[str, Any]:
+def bench_queue_share(
+    student: Any, item: Any, env: dict[str, str], submissions: int, label: str
+) -> dict[str, Any]:
     """Submit through ``exercise_submit`` (published on commit) to a real, warm worker."""
     from exercises.models import GenerationJob
     from exercises.services import exercise_submit
+
     url = env["CELERY_BROKER_URL"]
     if url.startswith("redis"):
         import redis
@@ -268,12 +330,17 @@ def bench_queue_share(student: Any, item: Any, env: dict[str, str], submissions:
     try:
         for index in range(submissions):
             submitted_wall = time.time()
-            submission = exercise_submit(student=student, item=item, prompt=PROMPTS[index],
-                                         reflection=REFLECTION,
-                                         settings_in={"text": {"max_new_tokens": 16}})
+            submission = exercise_submit(
+                student=student,
+                item=item,
+                prompt=PROMPTS[index],
+                reflection=REFLECTION,
+                settings_in={"text": {"max_new_tokens": 16}},
+            )
             deadline = time.monotonic() + 300
-            while GenerationJob.objects.filter(submission=submission,
-                                               status__in=["queued", "running"]).exists():
+            while GenerationJob.objects.filter(
+                submission=submission, status__in=["queued", "running"]
+            ).exists():
                 if time.monotonic() > deadline:
                     raise RuntimeError("a bench job did not finish")
                 time.sleep(0.05)
@@ -301,11 +368,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=32, help="new tokens per batched prompt")
     parser.add_argument("--submissions", type=int, default=5)
-    parser.add_argument("--broker", default="filesystem://",
-                        help="broker for the queue measurement, e.g. redis://127.0.0.1:6379/3")
-    parser.add_argument("--only", choices=["all", "queue", "threads"], default="all",
-                        help="queue: only the queue's share (e.g. for a second broker); "
-                        "threads: SmolLM2 speed per torch thread count and OpenMP wait policy")
+    parser.add_argument(
+        "--broker",
+        default="filesystem://",
+        help="broker for the queue measurement, e.g. redis://127.0.0.1:6379/3",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["all", "queue", "threads"],
+        default="all",
+        help="queue: only the queue's share (e.g. for a second broker); "
+        "threads: SmolLM2 speed per torch thread count and OpenMP wait policy",
+    )
     args = parser.parse_args(argv)
     if args.only == "threads":
         bench_threads(args.rounds)
@@ -330,18 +404,26 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    print(f"# exercises.bench on {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
-          f"{os.getloadavg()[0]:.1f}, workdir {workdir}")
+    print(
+        f"# exercises.bench on {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
+        f"{os.getloadavg()[0]:.1f}, workdir {workdir}"
+    )
     if args.only == "all":
         _model_figures(student, item, args)
     q = bench_queue_share(student, item, env, args.submissions, args.broker.split(":")[0])
-    print(f"queue share, {q['label']} broker, {q['submissions']} submissions (text 16 tokens + "
-          "image 10 steps, one warm worker):")
-    print(f"  text job (first in line): {q['text_share'] * 100:.1f}% of "
-          f"{q['text_total_s']:.2f} s submit->stored")
-    print(f"  image job (behind the text job on the same worker): "
-          f"{q['image_share'] * 100:.1f}% of {q['image_total_s']:.2f} s")
+    print(
+        f"queue share, {q['label']} broker, {q['submissions']} submissions (text 16 tokens + "
+        "image 10 steps, one warm worker):"
+    )
+    print(
+        f"  text job (first in line): {q['text_share'] * 100:.1f}% of "
+        f"{q['text_total_s']:.2f} s submit->stored"
+    )
+    print(
+        f"  image job (behind the text job on the same worker): "
+        f"{q['image_share'] * 100:.1f}% of {q['image_total_s']:.2f} s"
+    )
 
 
 def _model_figures(student: Any, item: Any, args: Any) -> None:
@@ -349,19 +431,28 @@ def _model_figures(student: Any, item: Any, args: Any) -> None:
     info = b["model"]
     print(f"text model: {info.model_id} ({info.device}, {info.dtype})")
     print(f"8 prompts x {b['tokens']} new tokens, median of {args.rounds} alternating rounds:")
-    print(f"  worker path  one by one {b['worker_single_s']:.2f} s | one batch "
-          f"{b['worker_batch_s']:.2f} s | speed-up {b['worker_single_s']/b['worker_batch_s']:.1f}x")
-    print(f"  runner alone one by one {b['runner_single_s']:.2f} s | one batch "
-          f"{b['runner_batch_s']:.2f} s | speed-up {b['runner_single_s']/b['runner_batch_s']:.1f}x")
-    print(f"  batched throughput {8 * b['tokens'] / b['worker_batch_s']:.0f} tokens/s "
-          "(worker path)")
+    print(
+        f"  worker path  one by one {b['worker_single_s']:.2f} s | one batch "
+        f"{b['worker_batch_s']:.2f} s | speed-up {b['worker_single_s'] / b['worker_batch_s']:.1f}x"
+    )
+    print(
+        f"  runner alone one by one {b['runner_single_s']:.2f} s | one batch "
+        f"{b['runner_batch_s']:.2f} s | speed-up {b['runner_single_s'] / b['runner_batch_s']:.1f}x"
+    )
+    print(
+        f"  batched throughput {8 * b['tokens'] / b['worker_batch_s']:.0f} tokens/s (worker path)"
+    )
     t = bench_tokens_per_second(args.rounds)
-    print(f"one prompt, greedy, {t['tokens']:.0f} new tokens: {t['tokens_per_s']:.1f} tokens/s "
-          f"({t['dtype']})")
+    print(
+        f"one prompt, greedy, {t['tokens']:.0f} new tokens: {t['tokens_per_s']:.1f} tokens/s "
+        f"({t['dtype']})"
+    )
     for size, figures in bench_image_steps(args.rounds).items():
-        print(f"image {size}x{size}, 10 steps: {figures['step_s'] * 1000:.1f} ms per step "
-              f"(median, first step excluded), filmstrip frame decode "
-              f"{figures['frame_decode_s'] * 1000:.1f} ms")
+        print(
+            f"image {size}x{size}, 10 steps: {figures['step_s'] * 1000:.1f} ms per step "
+            f"(median, first step excluded), filmstrip frame decode "
+            f"{figures['frame_decode_s'] * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -134,7 +134,9 @@ def exercise_submit(
         if existing is not None:  # the same idempotency key again: nothing new to queue
             return existing
         submission = ExerciseSubmission.objects.create(
-            attempt=attempt, prompt=clean.prompt, reflection=clean.reflection,
+            attempt=attempt,
+            prompt=clean.prompt,
+            reflection=clean.reflection,
             settings=clean.settings,
         )
         jobs = [
@@ -161,8 +163,10 @@ def submission_reflect(*, submission: ExerciseSubmission, reflection: Any) -> Ex
 
     if submission.attempt.status == AttemptStatus.REVIEWED:
         raise ExerciseInputError(
-            {"reflection": "Your teacher has already reviewed this submission; submit again "
-                           "to change your reflection."}
+            {
+                "reflection": "Your teacher has already reviewed this submission; submit again "
+                "to change your reflection."
+            }
         )
     text = clean_reflection(submission.item.spec, reflection, required=True)
     with transaction.atomic():
@@ -209,12 +213,17 @@ def jobs_publish(job_ids: Iterable[int]) -> list[int]:
             run_generation_job.apply_async(
                 args=[job_id],
                 retry=True,
-                retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5,
-                              "interval_max": 0.5},
+                retry_policy={
+                    "max_retries": 1,
+                    "interval_start": 0,
+                    "interval_step": 0.5,
+                    "interval_max": 0.5,
+                },
             )
         except Exception as exc:  # kombu raises several types when the broker is unreachable
-            logger.warning("could not publish generation job %s (the sweeper will): %s",
-                           job_id, exc)
+            logger.warning(
+                "could not publish generation job %s (the sweeper will): %s", job_id, exc
+            )
             continue
         published.append(job_id)
     if published:
@@ -244,8 +253,9 @@ def job_claim(job_id: int, *, worker: str) -> GenerationJob | None:
     delivery, a job already finished, or a claim still held by a live worker)."""
     now = timezone.now()
     base = GenerationJob.objects.filter(pk=job_id)
-    if _claim_update(base.filter(status=JobStatus.QUEUED, attempts__lt=F("max_attempts")),
-                     worker=worker, now=now):
+    if _claim_update(
+        base.filter(status=JobStatus.QUEUED, attempts__lt=F("max_attempts")), worker=worker, now=now
+    ):
         return base.select_related("submission").get()
     job = base.first()
     if job is None or not job.claim_is_abandoned(now=now):
@@ -257,7 +267,8 @@ def job_claim(job_id: int, *, worker: str) -> GenerationJob | None:
         return None
     taken = _claim_update(
         base.filter(status=JobStatus.RUNNING, attempts=job.attempts, worker=job.worker),
-        worker=worker, now=now,
+        worker=worker,
+        now=now,
     )
     return base.select_related("submission").get() if taken else None
 
@@ -265,11 +276,14 @@ def job_claim(job_id: int, *, worker: str) -> GenerationJob | None:
 def _fail_exhausted(job: GenerationJob) -> None:
     if job.attempts < job.max_attempts:
         return
-    GenerationJob.objects.filter(pk=job.pk, status__in=WAITING_STATUSES,
-                                 attempts=job.attempts).update(
+    GenerationJob.objects.filter(
+        pk=job.pk, status__in=WAITING_STATUSES, attempts=job.attempts
+    ).update(
         status=JobStatus.FAILED,
-        error=(f"The generation stopped {job.attempts} times before finishing, so it was "
-               "given up. You can try again; if it keeps failing, tell your teacher."),
+        error=(
+            f"The generation stopped {job.attempts} times before finishing, so it was "
+            "given up. You can try again; if it keeps failing, tell your teacher."
+        ),
         error_detail="attempt limit reached (worker lost or timed out on every attempt)",
         finished_at=timezone.now(),
     )
@@ -282,8 +296,9 @@ def _claim_companions(lead: GenerationJob, *, worker: str) -> list[GenerationJob
         return []
     key = lead.batch_key()
     candidates = (
-        GenerationJob.objects.filter(status=JobStatus.QUEUED, kind=lead.kind,
-                                     attempts__lt=F("max_attempts"))
+        GenerationJob.objects.filter(
+            status=JobStatus.QUEUED, kind=lead.kind, attempts__lt=F("max_attempts")
+        )
         .exclude(pk=lead.pk)
         .select_related("submission")
         .order_by("queued_at", "id")[: room * 4]
@@ -295,9 +310,11 @@ def _claim_companions(lead: GenerationJob, *, worker: str) -> list[GenerationJob
             break
         if job.batch_key() != key:
             continue
-        if _claim_update(GenerationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED,
-                                                      attempts=job.attempts),
-                         worker=worker, now=now):
+        if _claim_update(
+            GenerationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED, attempts=job.attempts),
+            worker=worker,
+            now=now,
+        ):
             job.refresh_from_db()
             companions.append(job)
     return companions
@@ -360,8 +377,9 @@ def jobs_run(job_id: int, *, worker: str | None = None) -> list[int]:
             runner = get_runner(lead.kind)
             load_seconds = time.perf_counter() - loading
             _record_model(batch, runner.info)
-            results = runner.run_batch([job.request() for job in batch],
-                                       progress=heartbeat.progress)
+            results = runner.run_batch(
+                [job.request() for job in batch], progress=heartbeat.progress
+            )
     except GenerationError as exc:
         for job in batch:
             job.mark_failed(exc.message, detail=exc.detail)
@@ -410,8 +428,9 @@ def _record_model(batch: list[GenerationJob], info: ModelInfo) -> None:
     )
 
 
-def _files_for(job: GenerationJob, result: TextResult | ImageResult) -> tuple[
-        list[tuple[str, bytes]], dict[str, Any]]:
+def _files_for(
+    job: GenerationJob, result: TextResult | ImageResult
+) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
     if isinstance(result, TextResult):
         meta = {
             "text": result.text,
@@ -473,16 +492,34 @@ def job_store_result(
                 raise _LostClaim
             outputs = []
             if isinstance(result, TextResult):
-                outputs.append(GenerationOutput(job=job, kind=GenerationOutput.Kind.TEXT, step=0,
-                                                file=names[0], text=result.text,
-                                                metadata={"tokens": len(result.tokens)}))
+                outputs.append(
+                    GenerationOutput(
+                        job=job,
+                        kind=GenerationOutput.Kind.TEXT,
+                        step=0,
+                        file=names[0],
+                        text=result.text,
+                        metadata={"tokens": len(result.tokens)},
+                    )
+                )
             else:
-                outputs.append(GenerationOutput(job=job, kind=GenerationOutput.Kind.IMAGE,
-                                                step=0, file=names[0],
-                                                metadata={"size": result.size}))
+                outputs.append(
+                    GenerationOutput(
+                        job=job,
+                        kind=GenerationOutput.Kind.IMAGE,
+                        step=0,
+                        file=names[0],
+                        metadata={"size": result.size},
+                    )
+                )
                 outputs += [
-                    GenerationOutput(job=job, kind=GenerationOutput.Kind.FRAME, step=step,
-                                     file=name, metadata={"of_steps": result.steps})
+                    GenerationOutput(
+                        job=job,
+                        kind=GenerationOutput.Kind.FRAME,
+                        step=step,
+                        file=name,
+                        metadata={"of_steps": result.steps},
+                    )
                     for (step, _), name in zip(result.frames, names[1:], strict=True)
                 ]
             GenerationOutput.objects.bulk_create(outputs)
@@ -544,16 +581,18 @@ def submission_state(submission: ExerciseSubmission) -> dict[str, Any]:
     """The small JSON the submission page polls: each job's state and progress."""
     jobs = []
     for job in submission.jobs.all():
-        jobs.append({
-            "id": job.pk,
-            "kind": job.kind,
-            "status": job.status,
-            "progress_step": job.progress_step,
-            "progress_total": job.progress_total,
-            "attempts": job.attempts,
-            "error": job.error,
-            "untrained_model": job.untrained_model,
-        })
+        jobs.append(
+            {
+                "id": job.pk,
+                "kind": job.kind,
+                "status": job.status,
+                "progress_step": job.progress_step,
+                "progress_total": job.progress_total,
+                "attempts": job.attempts,
+                "error": job.error,
+                "untrained_model": job.untrained_model,
+            }
+        )
     return {
         "submission": submission.pk,
         "finished": all(j["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED) for j in jobs),

@@ -92,8 +92,15 @@ def _text_limit(rules: dict[str, Any] | None, key: str, default: int | None) -> 
     return int(value) if value is not None else None
 
 
-def clean_text(value: Any, *, field: str, label: str, max_chars: int | None,
-               min_chars: int | None = None, required: bool) -> str:
+def clean_text(
+    value: Any,
+    *,
+    field: str,
+    label: str,
+    max_chars: int | None,
+    min_chars: int | None = None,
+    required: bool,
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -124,8 +131,11 @@ def _number(raw: Any, *, field: str, label: str, integer: bool) -> float | int:
                 {field: f"{label} {raw!r} has a comma: use a point for decimals (0.7)."}
             )
         try:
-            raw = float(text) if not integer else (int(text) if text.lstrip("-").isdigit()
-                                                   else float(text))
+            raw = (
+                float(text)
+                if not integer
+                else (int(text) if text.lstrip("-").isdigit() else float(text))
+            )
         except ValueError:
             raise ExerciseInputError({field: f"{label} {raw!r} is not a number."}) from None
     if not isinstance(raw, int | float) or not math.isfinite(raw):
@@ -142,8 +152,10 @@ def clean_setting(kind: str, name: str, raw: Any, rule: dict[str, Any]) -> Any:
     label = LABELS.get(name, name)
     if raw is None or raw == "":
         if name == "seed":
-            return rule.get("default") if rule.get("default") is not None else (
-                secrets.randbelow(MAX_SEED)
+            return (
+                rule.get("default")
+                if rule.get("default") is not None
+                else (secrets.randbelow(MAX_SEED))
             )
         return rule["default"]
     if name == "seed":
@@ -151,8 +163,9 @@ def clean_setting(kind: str, name: str, raw: Any, rule: dict[str, Any]) -> Any:
         if not 0 <= seed <= MAX_SEED:
             raise ExerciseInputError({field: f"Seed must be between 0 and {MAX_SEED}, got {seed}."})
         return seed
-    value = _number(raw, field=field, label=label, integer=bool(rule.get("integer")) or (
-        "choices" in rule))
+    value = _number(
+        raw, field=field, label=label, integer=bool(rule.get("integer")) or ("choices" in rule)
+    )
     if "choices" in rule:
         if value not in rule["choices"]:
             choices = ", ".join(str(c) for c in rule["choices"])
@@ -160,9 +173,7 @@ def clean_setting(kind: str, name: str, raw: Any, rule: dict[str, Any]) -> Any:
         return value
     low, high = rule.get("min"), rule.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ExerciseInputError(
-            {field: f"{label} must be between {low} and {high}, got {value}."}
-        )
+        raise ExerciseInputError({field: f"{label} must be between {low} and {high}, got {value}."})
     return value
 
 
@@ -171,7 +182,7 @@ def clean_settings(spec: dict[str, Any], raw: Any) -> dict[str, dict[str, Any]]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ExerciseInputError({"settings": "Settings must be an object such as {\"text\": {}}."})
+        raise ExerciseInputError({"settings": 'Settings must be an object such as {"text": {}}.'})
     kinds = exercise_models(spec)
     unknown_kinds = set(raw) - set(kinds)
     if unknown_kinds:
@@ -189,11 +200,14 @@ def clean_settings(spec: dict[str, Any], raw: Any) -> dict[str, dict[str, Any]]:
         if unknown:
             name = sorted(unknown)[0]
             raise ExerciseInputError(
-                {f"settings.{kind}.{name}": f"{name!r} is not one of the {kind} settings "
-                 "you may change."}
+                {
+                    f"settings.{kind}.{name}": f"{name!r} is not one of the {kind} settings "
+                    "you may change."
+                }
             )
-        cleaned[kind] = {name: clean_setting(kind, name, given.get(name), rule)
-                         for name, rule in rules.items()}
+        cleaned[kind] = {
+            name: clean_setting(kind, name, given.get(name), rule) for name, rule in rules.items()
+        }
     return cleaned
 
 
@@ -202,7 +216,9 @@ def clean_exercise(
 ) -> CleanExercise:
     """Validate a whole submission; raises ``ExerciseInputError`` naming the first bad field."""
     prompt_text = clean_text(
-        prompt, field="prompt", label="The prompt",
+        prompt,
+        field="prompt",
+        label="The prompt",
         max_chars=_text_limit(spec.get("prompt"), "max_chars", DEFAULT_PROMPT_MAX),
         required=True,
     )
@@ -215,7 +231,9 @@ def clean_exercise(
 def clean_reflection(spec: dict[str, Any], reflection: Any, *, required: bool) -> str:
     rules = spec.get("reflection") or {}
     return clean_text(
-        reflection, field="reflection", label="The reflection",
+        reflection,
+        field="reflection",
+        label="The reflection",
         max_chars=_text_limit(rules, "max_chars", DEFAULT_REFLECTION_MAX),
         min_chars=_text_limit(rules, "min_chars", None),
         required=required,

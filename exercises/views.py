@@ -57,8 +57,10 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
             return redirect("exercises:submission", submission.pk)
     status = 400 if errors else 200
     return render(
-        request, "exercises/form.html",
-        {"exercise_item": item, "errors": errors, "values": request.POST}, status=status,
+        request,
+        "exercises/form.html",
+        {"exercise_item": item, "errors": errors, "values": request.POST},
+        status=status,
     )
 
 
@@ -66,12 +68,17 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def submission_page(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = access.submission_for_user(request.user, submission_id)
-    return render(request, "exercises/submission.html", {
-        "submission": submission,
-        "is_owner": submission.attempt.student_id == request.user.pk,
-        "lesson_url": reverse("lesson", args=[submission.item.course.slug,
-                                              submission.item.lesson.slug]),
-    })
+    return render(
+        request,
+        "exercises/submission.html",
+        {
+            "submission": submission,
+            "is_owner": submission.attempt.student_id == request.user.pk,
+            "lesson_url": reverse(
+                "lesson", args=[submission.item.course.slug, submission.item.lesson.slug]
+            ),
+        },
+    )
 
 
 @login_required
@@ -89,8 +96,9 @@ def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
 def submission_reflection(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = access.submission_for_owner(request.user, submission_id)
     try:
-        services.submission_reflect(submission=submission,
-                                    reflection=request.POST.get("reflection", ""))
+        services.submission_reflect(
+            submission=submission, reflection=request.POST.get("reflection", "")
+        )
     except ExerciseInputError as error:
         messages.error(request, error.message)
     else:

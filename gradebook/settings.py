@@ -307,13 +307,15 @@ GENERATION_SOFT_TIME_LIMIT_S = env_int("GENERATION_SOFT_TIME_LIMIT_S", 600)
 GENERATION_TIME_LIMIT_S = env_int("GENERATION_TIME_LIMIT_S", 660)
 if not GENERATION_SOFT_TIME_LIMIT_S < GENERATION_TIME_LIMIT_S:
     raise ImproperlyConfigured("GENERATION_SOFT_TIME_LIMIT_S must be below GENERATION_TIME_LIMIT_S")
-if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and int(
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # type: ignore[call-overload]
-) <= GENERATION_TIME_LIMIT_S:
-    # Otherwise Redis redelivers a job that is still running (celery#5935).
-    raise ImproperlyConfigured(
-        "GENERATION_TIME_LIMIT_S must be below CELERY_VISIBILITY_TIMEOUT"
+if (
+    "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS
+    and int(
+        CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # type: ignore[call-overload]
     )
+    <= GENERATION_TIME_LIMIT_S
+):
+    # Otherwise Redis redelivers a job that is still running (celery#5935).
+    raise ImproperlyConfigured("GENERATION_TIME_LIMIT_S must be below CELERY_VISIBILITY_TIMEOUT")
 CELERY_TASK_ANNOTATIONS = {
     "exercises.tasks.run_generation_job": {
         "soft_time_limit": GENERATION_SOFT_TIME_LIMIT_S,

@@ -22,8 +22,8 @@ def choose_device(*, prefer_dtype: str = "auto") -> tuple[torch.device, torch.dt
     from django.conf import settings
 
     wanted_device = getattr(settings, "GENERATION_DEVICE", "auto")
-    wanted_dtype = prefer_dtype if prefer_dtype != "auto" else getattr(
-        settings, "GENERATION_DTYPE", "auto"
+    wanted_dtype = (
+        prefer_dtype if prefer_dtype != "auto" else getattr(settings, "GENERATION_DTYPE", "auto")
     )
     if wanted_device == "auto":
         wanted_device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -107,9 +107,7 @@ class DiffusersImageRunner:
                 progress(step, first.steps)
             return kwargs
 
-        generators = [
-            torch.Generator(device="cpu").manual_seed(int(r.seed)) for r in requests
-        ]
+        generators = [torch.Generator(device="cpu").manual_seed(int(r.seed)) for r in requests]
         started = time.perf_counter()
         try:
             output = self.pipe(

@@ -138,9 +138,7 @@ class TransformersTextRunner:
         input_ids = encoded["input_ids"].to(self.device)
         attention = encoded["attention_mask"].to(self.device)
         prompt_lengths = attention.sum(dim=1).tolist()
-        generators = [
-            torch.Generator(device="cpu").manual_seed(int(r.seed)) for r in requests
-        ]
+        generators = [torch.Generator(device="cpu").manual_seed(int(r.seed)) for r in requests]
         limit = max(r.max_new_tokens for r in requests)
         chosen_ids: list[list[int]] = [[] for _ in requests]
         tokens: list[list[tuple[int, float, list[tuple[int, float]]]]] = [[] for _ in requests]
@@ -184,9 +182,7 @@ class TransformersTextRunner:
                 if all(done):
                     break
                 step_input = torch.tensor(next_ids, device=self.device).unsqueeze(1)
-                attention = torch.cat(
-                    [attention, torch.ones_like(attention[:, :1])], dim=1
-                )
+                attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
                 positions = positions[:, -1:] + 1
         except torch.OutOfMemoryError as exc:
             raise OutOfMemoryError(
@@ -195,8 +191,16 @@ class TransformersTextRunner:
             ) from exc
         elapsed = time.perf_counter() - started
         return [
-            self._result(request, rendered[row][1], prompt_lengths[row], chosen_ids[row],
-                         tokens[row], stop[row], elapsed, (first_token_at or started) - started)
+            self._result(
+                request,
+                rendered[row][1],
+                prompt_lengths[row],
+                chosen_ids[row],
+                tokens[row],
+                stop[row],
+                elapsed,
+                (first_token_at or started) - started,
+            )
             for row, request in enumerate(requests)
         ]
 

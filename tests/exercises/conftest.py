@@ -77,8 +77,14 @@ def exercise_item(course):
     from gradebook.courses.models import Item, Lesson
 
     lesson = Lesson.objects.create(course=course, slug="two-models", title="Two models", order=1)
-    item = Item(course=course, lesson=lesson, key=EXERCISE_SPEC["id"], type="exercise",
-                title=EXERCISE_SPEC["title"], text=EXERCISE_SPEC["text"])
+    item = Item(
+        course=course,
+        lesson=lesson,
+        key=EXERCISE_SPEC["id"],
+        type="exercise",
+        title=EXERCISE_SPEC["title"],
+        text=EXERCISE_SPEC["text"],
+    )
     item.set_spec(dict(EXERCISE_SPEC))
     return item
 
@@ -102,19 +108,24 @@ def make_submission(exercise_item):
 
     def make(student, prompt="a red apple on a table", settings_in=None, kinds=("text", "image")):
         counter["n"] += 1
-        clean = clean_exercise(exercise_item.spec, prompt=prompt, reflection=REFLECTION,
-                               settings=settings_in or {})
+        clean = clean_exercise(
+            exercise_item.spec, prompt=prompt, reflection=REFLECTION, settings=settings_in or {}
+        )
         attempt = Attempt.objects.create(
-            student=student, item=exercise_item, revision=exercise_item.current_revision(),
+            student=student,
+            item=exercise_item,
+            revision=exercise_item.current_revision(),
             number=Attempt.objects.filter(student=student, item=exercise_item).count() + 1,
-            response=clean.response(), status="pending_review",
+            response=clean.response(),
+            status="pending_review",
         )
         submission = ExerciseSubmission.objects.create(
             attempt=attempt, prompt=clean.prompt, settings=clean.settings
         )
         for kind in kinds:
-            GenerationJob.objects.create(submission=submission, student=student, kind=kind,
-                                         settings=clean.settings[kind])
+            GenerationJob.objects.create(
+                submission=submission, student=student, kind=kind, settings=clean.settings[kind]
+            )
         return submission
 
     return make

@@ -53,10 +53,23 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--maxmemory-policy", "noeviction",
-             "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(self.ping, timeout=10, what="redis-server to answer")
 
@@ -80,8 +93,9 @@ class RedisServer:
 
 
 class Stack:
-    def __init__(self, root: Path, *, template_db: Path, models: dict[str, Path],
-                 broker_url: str) -> None:
+    def __init__(
+        self, root: Path, *, template_db: Path, models: dict[str, Path], broker_url: str
+    ) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.db = root / "db.sqlite3"
@@ -94,7 +108,11 @@ class Stack:
     def ctl(self, action: str, **args: Any) -> dict:
         done = subprocess.run(
             [PYTHON, "-m", "tests.exercises.stackctl", action, json.dumps(args)],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if done.returncode != 0:
             raise AssertionError(f"stackctl {action} failed:\n{done.stderr[-3000:]}")
@@ -103,27 +121,61 @@ class Stack:
     def start_worker(self) -> None:
         self.log = []
         self.worker = subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "gradebook", "worker", "-Q", "gpu", "--pool",
-             "prefork", "-c", "1", "-n", f"gen-{uuid.uuid4().hex[:8]}@%h", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "gradebook",
+                "worker",
+                "-Q",
+                "gpu",
+                "--pool",
+                "prefork",
+                "-c",
+                "1",
+                "-n",
+                f"gen-{uuid.uuid4().hex[:8]}@%h",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
         threading.Thread(target=self._read_log, args=(self.worker,), daemon=True).start()
-        wait_for(lambda: any("ready." in line for line in self.log), timeout=120,
-                 interval=0.1, what="the worker to be ready")
+        wait_for(
+            lambda: any("ready." in line for line in self.log),
+            timeout=120,
+            interval=0.1,
+            what="the worker to be ready",
+        )
 
     def start_runall(self, port: int) -> None:
         """``manage.py runall`` (what ``make run`` starts): web, workers and the sweeper."""
         self.log = []
         self.worker = subprocess.Popen(
             [PYTHON, "manage.py", "runall", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
         threading.Thread(target=self._read_log, args=(self.worker,), daemon=True).start()
-        wait_for(lambda: any("generation models in worker child" in line for line in self.log),
-                 timeout=180, interval=0.1, what="runall's gpu worker to load its models")
+        wait_for(
+            lambda: any("generation models in worker child" in line for line in self.log),
+            timeout=180,
+            interval=0.1,
+            what="runall's gpu worker to load its models",
+        )
 
     def _read_log(self, process: subprocess.Popen) -> None:
         assert process.stdout is not None
@@ -143,19 +195,24 @@ class Stack:
     def job(self, job_id: int) -> dict:
         with sqlite3.connect(self.db, timeout=20) as db:
             db.row_factory = sqlite3.Row
-            row = db.execute("select * from exercises_generationjob where id = ?",
-                             (job_id,)).fetchone()
+            row = db.execute(
+                "select * from exercises_generationjob where id = ?", (job_id,)
+            ).fetchone()
             outputs = db.execute(
                 "select kind, step, file from exercises_generationoutput where job_id = ?",
-                (job_id,)).fetchall()
+                (job_id,),
+            ).fetchall()
         job = dict(row)
         job["outputs"] = [dict(o) for o in outputs]
         return job
 
     def wait_job(self, job_id: int, status: str, *, timeout: float = 90) -> dict:
-        return wait_for(lambda: (job := self.job(job_id))["status"] == status and job,
-                        timeout=timeout, interval=0.1,
-                        what=f"job {job_id} to be {status} (log tail: {''.join(self.log[-15:])})")
+        return wait_for(
+            lambda: (job := self.job(job_id))["status"] == status and job,
+            timeout=timeout,
+            interval=0.1,
+            what=f"job {job_id} to be {status} (log tail: {''.join(self.log[-15:])})",
+        )
 
 
 def descendants(pid: int) -> set[int]:
@@ -186,26 +243,31 @@ def alive(pid: int) -> bool:
 
 
 def stack_env(root: Path, db: Path, models: dict[str, Path], broker_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL"}}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "gradebook.settings",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "CELERY_BROKER_URL": broker_url,
-        "CACHE_URL": "locmem://",
-        "VAR_DIR": str(root / "var"),
-        "BROKER_DIR": str(root / "broker"),
-        "MEDIA_ROOT": str(root / "media"),
-        "TEXT_MODEL": str(models["text"]),
-        "IMAGE_MODEL": str(models["image"]),
-        "GENERATION_HEARTBEAT_S": "0.5",
-        "GENERATION_STALE_AFTER_S": "5",
-        "GENERATION_REQUEUE_AFTER_S": "1",
-        "HF_HUB_OFFLINE": "1",
-        # Five test suites share this host's CPUs: one torch thread per child is fastest here.
-        "GENERATION_TORCH_THREADS": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL"}
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "gradebook.settings",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "CELERY_BROKER_URL": broker_url,
+            "CACHE_URL": "locmem://",
+            "VAR_DIR": str(root / "var"),
+            "BROKER_DIR": str(root / "broker"),
+            "MEDIA_ROOT": str(root / "media"),
+            "TEXT_MODEL": str(models["text"]),
+            "IMAGE_MODEL": str(models["image"]),
+            "GENERATION_HEARTBEAT_S": "0.5",
+            "GENERATION_STALE_AFTER_S": "5",
+            "GENERATION_REQUEUE_AFTER_S": "1",
+            "HF_HUB_OFFLINE": "1",
+            # Five test suites share this host's CPUs: one torch thread per child is fastest here.
+            "GENERATION_TORCH_THREADS": "1",
+        }
+    )
     return env
 
 
@@ -213,6 +275,11 @@ def migrated_template(path: Path) -> Path:
     """One migrated SQLite file per session; each stack starts from a copy of it."""
     db = path / "template.sqlite3"
     env = stack_env(path, db, {"text": path, "image": path}, "filesystem://")
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, timeout=300)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     return db

@@ -33,15 +33,22 @@ def setup() -> dict:
     course.enroll(student)
     lesson = Lesson.objects.create(course=course, slug="two-models", title="Two models")
     spec = dict(EXERCISE_SPEC)
-    spec["settings"] = {**spec["settings"], "image": {**spec["settings"]["image"],
-                                                       "steps": {"default": 4, "max": 100}}}
+    spec["settings"] = {
+        **spec["settings"],
+        "image": {**spec["settings"]["image"], "steps": {"default": 4, "max": 100}},
+    }
     item = Item(course=course, lesson=lesson, key=spec["id"], type="exercise", text=spec["text"])
     item.set_spec(spec)
     return {"student": student.pk, "item": item.pk}
 
 
-def submit(student: int, item: int, prompt: str = "a red apple", kinds: list | None = None,
-           settings: dict | None = None) -> dict:
+def submit(
+    student: int,
+    item: int,
+    prompt: str = "a red apple",
+    kinds: list | None = None,
+    settings: dict | None = None,
+) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
@@ -54,23 +61,33 @@ def submit(student: int, item: int, prompt: str = "a red apple", kinds: list | N
 
     user = get_user_model().objects.get(pk=student)
     exercise = Item.objects.get(pk=item)
-    clean = clean_exercise(exercise.spec, prompt=prompt, reflection=REFLECTION,
-                           settings=settings or {})
+    clean = clean_exercise(
+        exercise.spec, prompt=prompt, reflection=REFLECTION, settings=settings or {}
+    )
     with transaction.atomic():
         attempt = Attempt.objects.create(
-            student=user, item=exercise, revision=exercise.current_revision(),
+            student=user,
+            item=exercise,
+            revision=exercise.current_revision(),
             number=Attempt.objects.filter(student=user, item=exercise).count() + 1,
-            response=clean.response(), status="pending_review",
+            response=clean.response(),
+            status="pending_review",
         )
         submission = ExerciseSubmission.objects.create(
             attempt=attempt, prompt=clean.prompt, settings=clean.settings
         )
-        ids = [GenerationJob.objects.create(submission=submission, student=user, kind=kind,
-                                            settings=clean.settings[kind]).pk
-               for kind in kinds or ["text", "image"]]
+        ids = [
+            GenerationJob.objects.create(
+                submission=submission, student=user, kind=kind, settings=clean.settings[kind]
+            ).pk
+            for kind in kinds or ["text", "image"]
+        ]
         transaction.on_commit(lambda: jobs_publish(ids))
-    published = list(GenerationJob.objects.filter(pk__in=ids, last_published_at__isnull=False)
-                     .values_list("pk", flat=True))
+    published = list(
+        GenerationJob.objects.filter(pk__in=ids, last_published_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
     return {"submission": submission.pk, "jobs": ids, "published": published}
 
 

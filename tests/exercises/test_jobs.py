@@ -72,8 +72,10 @@ def test_a_second_delivery_stores_nothing_twice(alice, make_submission):
 
 
 def test_queued_compatible_jobs_run_as_one_batch_each_with_its_seed(alice, bob, make_submission):
-    jobs = [make_submission(student, prompt=f"prompt {i}", kinds=("text",)).jobs.get()
-            for i, student in enumerate([alice, bob, alice])]
+    jobs = [
+        make_submission(student, prompt=f"prompt {i}", kinds=("text",)).jobs.get()
+        for i, student in enumerate([alice, bob, alice])
+    ]
     stored = services.jobs_run(jobs[0].pk, worker="test:1")
     assert sorted(stored) == sorted(j.pk for j in jobs)
     for job in GenerationJob.objects.filter(pk__in=stored):
@@ -100,7 +102,8 @@ def test_the_batch_never_exceeds_the_configured_size(alice, bob, make_submission
 
 
 def test_a_model_that_cannot_load_fails_the_job_clearly_and_it_can_be_retried(
-        alice, make_submission, settings, tmp_path):
+    alice, make_submission, settings, tmp_path
+):
     good = settings.TEXT_MODEL
     settings.TEXT_MODEL = str(tmp_path / "no-such-model")
     job = make_submission(alice, kinds=("text",)).jobs.get()
@@ -115,7 +118,8 @@ def test_a_model_that_cannot_load_fails_the_job_clearly_and_it_can_be_retried(
 
 
 def test_out_of_memory_fails_the_batch_with_a_message_a_student_understands(
-        alice, make_submission, monkeypatch):
+    alice, make_submission, monkeypatch
+):
     import torch
 
     job = make_submission(alice, kinds=("text",)).jobs.get()
@@ -133,7 +137,8 @@ def test_out_of_memory_fails_the_batch_with_a_message_a_student_understands(
 
 
 def test_a_full_disk_fails_the_job_and_leaves_no_temporary_file(
-        alice, make_submission, monkeypatch, settings):
+    alice, make_submission, monkeypatch, settings
+):
     from exercises import storage
 
     real_write = storage._write_file
@@ -168,7 +173,9 @@ def test_a_claim_of_a_dead_local_process_is_taken_over_at_once(alice, make_submi
     dead_pid.wait()
     job = make_submission(alice, kinds=("text",)).jobs.get()
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now(),
+        status=JobStatus.RUNNING,
+        attempts=1,
+        heartbeat_at=timezone.now(),
         worker=f"{socket.gethostname()}:{dead_pid.pid}",
     )
     claimed = services.job_claim(job.pk, worker="test:1")
@@ -176,7 +183,8 @@ def test_a_claim_of_a_dead_local_process_is_taken_over_at_once(alice, make_submi
 
 
 def test_the_sweeper_requeues_a_job_whose_heartbeat_went_stale(
-        alice, make_submission, settings, memory_broker):
+    alice, make_submission, settings, memory_broker
+):
     job = make_submission(alice, kinds=("text",)).jobs.get()
     stale = timezone.now() - timedelta(seconds=settings.GENERATION_STALE_AFTER_S + 5)
     GenerationJob.objects.filter(pk=job.pk).update(
@@ -196,7 +204,9 @@ def test_the_sweeper_requeues_a_job_whose_heartbeat_went_stale(
 def test_the_sweeper_gives_up_after_the_attempt_limit(alice, make_submission, settings):
     job = make_submission(alice, kinds=("text",)).jobs.get()
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, attempts=job.max_attempts, worker="gone:1",
+        status=JobStatus.RUNNING,
+        attempts=job.max_attempts,
+        worker="gone:1",
         heartbeat_at=timezone.now() - timedelta(hours=1),
     )
     assert services.jobs_sweep().failed == [job.pk]

@@ -21,19 +21,22 @@ def api(alice):
 
 
 def ran_submission(student, item):
-    submission = services.exercise_submit(student=student, item=item, prompt="a red apple",
-                                          reflection=REFLECTION)
+    submission = services.exercise_submit(
+        student=student, item=item, prompt="a red apple", reflection=REFLECTION
+    )
     for job in submission.jobs.all():
         services.jobs_run(job.pk, worker="test:1")
     return submission
 
 
 def test_the_form_refuses_an_empty_prompt_and_keeps_the_other_values(
-        client, alice, exercise_item, enrolled):
+    client, alice, exercise_item, enrolled
+):
     client.force_login(alice)
     url = reverse("exercises:form", args=[exercise_item.pk])
-    response = client.post(url, {"prompt": "  ", "reflection": REFLECTION,
-                                 "text_temperature": "0.3"})
+    response = client.post(
+        url, {"prompt": "  ", "reflection": REFLECTION, "text_temperature": "0.3"}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "The prompt is empty" in body
@@ -42,19 +45,23 @@ def test_the_form_refuses_an_empty_prompt_and_keeps_the_other_values(
 
 
 def test_the_form_refuses_out_of_bounds_settings_naming_the_setting(
-        client, alice, exercise_item, enrolled):
+    client, alice, exercise_item, enrolled
+):
     client.force_login(alice)
-    response = client.post(reverse("exercises:form", args=[exercise_item.pk]),
-                           {"prompt": "a cat", "reflection": REFLECTION, "image_size": "96"})
+    response = client.post(
+        reverse("exercises:form", args=[exercise_item.pk]),
+        {"prompt": "a cat", "reflection": REFLECTION, "image_size": "96"},
+    )
     assert response.status_code == 400
     assert "Image size must be one of 64, 128, got 96" in response.content.decode()
 
 
-def test_a_submitted_form_leads_to_the_live_submission_page(client, alice, exercise_item,
-                                                            enrolled):
+def test_a_submitted_form_leads_to_the_live_submission_page(client, alice, exercise_item, enrolled):
     client.force_login(alice)
-    response = client.post(reverse("exercises:form", args=[exercise_item.pk]),
-                           {"prompt": "a cat", "reflection": REFLECTION, "text_seed": "3"})
+    response = client.post(
+        reverse("exercises:form", args=[exercise_item.pk]),
+        {"prompt": "a cat", "reflection": REFLECTION, "text_seed": "3"},
+    )
     assert response.status_code == 302
     page = client.get(response["Location"])
     body = page.content.decode()
@@ -64,7 +71,8 @@ def test_a_submitted_form_leads_to_the_live_submission_page(client, alice, exerc
 
 
 def test_the_submission_page_shows_the_scoreboard_filmstrip_and_untrained_label(
-        client, alice, exercise_item, enrolled):
+    client, alice, exercise_item, enrolled
+):
     submission = ran_submission(alice, exercise_item)
     client.force_login(alice)
     body = client.get(reverse("exercises:submission", args=[submission.pk])).content.decode()
@@ -80,17 +88,18 @@ def test_the_submission_page_shows_the_scoreboard_filmstrip_and_untrained_label(
 
 
 def test_the_status_endpoint_reports_each_job(client, alice, exercise_item, enrolled):
-    submission = services.exercise_submit(student=alice, item=exercise_item, prompt="a cat",
-                                          reflection=REFLECTION)
+    submission = services.exercise_submit(
+        student=alice, item=exercise_item, prompt="a cat", reflection=REFLECTION
+    )
     client.force_login(alice)
     state = client.get(reverse("exercises:status", args=[submission.pk])).json()
     assert state["finished"] is False
-    assert {j["kind"]: j["status"] for j in state["jobs"]} == {"text": "queued",
-                                                               "image": "queued"}
+    assert {j["kind"]: j["status"] for j in state["jobs"]} == {"text": "queued", "image": "queued"}
 
 
-def test_another_student_gets_a_404_and_the_teacher_can_read(client, alice, bob, tara,
-                                                              exercise_item, enrolled):
+def test_another_student_gets_a_404_and_the_teacher_can_read(
+    client, alice, bob, tara, exercise_item, enrolled
+):
     submission = ran_submission(alice, exercise_item)
     url = reverse("exercises:submission", args=[submission.pk])
     client.force_login(bob)
@@ -103,8 +112,9 @@ def test_another_student_gets_a_404_and_the_teacher_can_read(client, alice, bob,
 
 
 def test_the_teacher_can_retry_a_failed_job(client, alice, tara, exercise_item, enrolled):
-    submission = services.exercise_submit(student=alice, item=exercise_item, prompt="a cat",
-                                          reflection=REFLECTION)
+    submission = services.exercise_submit(
+        student=alice, item=exercise_item, prompt="a cat", reflection=REFLECTION
+    )
     job = submission.jobs.first()
     GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="boom")
     client.force_login(tara)
@@ -115,26 +125,33 @@ def test_the_teacher_can_retry_a_failed_job(client, alice, tara, exercise_item, 
 
 
 def test_the_lesson_partial_shows_the_form_then_the_latest_submission(
-        alice, exercise_item, enrolled, rf):
+    alice, exercise_item, enrolled, rf
+):
     from django.template.loader import render_to_string
 
     request = rf.get("/")
     request.user = alice
-    html = render_to_string("exercises/_exercise_item.html",
-                            {"item": {"id": exercise_item.pk}, "user": alice}, request=request)
+    html = render_to_string(
+        "exercises/_exercise_item.html",
+        {"item": {"id": exercise_item.pk}, "user": alice},
+        request=request,
+    )
     assert 'name="prompt"' in html and "Your latest submission" not in html
-    submission = services.exercise_submit(student=alice, item=exercise_item, prompt="a cat",
-                                          reflection=REFLECTION)
-    html = render_to_string("exercises/_exercise_item.html",
-                            {"item": {"id": exercise_item.pk}, "user": alice}, request=request)
+    submission = services.exercise_submit(
+        student=alice, item=exercise_item, prompt="a cat", reflection=REFLECTION
+    )
+    html = render_to_string(
+        "exercises/_exercise_item.html",
+        {"item": {"id": exercise_item.pk}, "user": alice},
+        request=request,
+    )
     assert reverse("exercises:submission", args=[submission.pk]) in html
 
 
 def test_the_api_creates_a_submission_with_its_jobs(api, exercise_item, enrolled):
     response = api.post(
         reverse("api-exercise-submit", args=[exercise_item.pk]),
-        {"prompt": "a cat", "reflection": REFLECTION,
-         "settings": {"text": {"temperature": 0.2}}},
+        {"prompt": "a cat", "reflection": REFLECTION, "settings": {"text": {"temperature": 0.2}}},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -146,8 +163,7 @@ def test_the_api_creates_a_submission_with_its_jobs(api, exercise_item, enrolled
 def test_the_api_names_the_bad_setting_in_the_shared_error_body(api, exercise_item, enrolled):
     response = api.post(
         reverse("api-exercise-submit", args=[exercise_item.pk]),
-        {"prompt": "a cat", "reflection": REFLECTION,
-         "settings": {"text": {"temperature": 9}}},
+        {"prompt": "a cat", "reflection": REFLECTION, "settings": {"text": {"temperature": 9}}},
         format="json",
     )
     assert response.status_code == 400
@@ -176,22 +192,26 @@ def test_the_api_detail_lists_outputs_with_urls(api, alice, exercise_item, enrol
 
 
 def test_the_api_hides_other_students_submissions(alice, bob, exercise_item, enrolled):
-    submission = services.exercise_submit(student=alice, item=exercise_item, prompt="a cat",
-                                          reflection=REFLECTION)
+    submission = services.exercise_submit(
+        student=alice, item=exercise_item, prompt="a cat", reflection=REFLECTION
+    )
     client = APIClient()
     client.force_authenticate(bob)
-    assert client.get(reverse("api-exercise-submission",
-                              args=[submission.pk])).status_code == 404
+    assert client.get(reverse("api-exercise-submission", args=[submission.pk])).status_code == 404
     assert client.get(reverse("api-exercise-submissions")).json() == []
-    response = client.post(reverse("api-exercise-reflection", args=[submission.pk]),
-                           {"reflection": "x" * 30}, format="json")
+    response = client.post(
+        reverse("api-exercise-reflection", args=[submission.pk]),
+        {"reflection": "x" * 30},
+        format="json",
+    )
     assert response.status_code == 404
 
 
 def test_the_lesson_page_shows_the_exercise_form(client, alice, exercise_item, enrolled):
     client.force_login(alice)
-    page = client.get(reverse("lesson", args=[exercise_item.course.slug,
-                                              exercise_item.lesson.slug]))
+    page = client.get(
+        reverse("lesson", args=[exercise_item.course.slug, exercise_item.lesson.slug])
+    )
     assert page.status_code == 200
     body = page.content.decode()
     assert reverse("exercises:form", args=[exercise_item.pk]) in body

@@ -24,7 +24,8 @@ def test_it_skips_models_that_are_already_prepared(tmp_path, tiny_models, settin
 
 
 def test_it_builds_a_missing_image_pipeline_loadable_with_from_pretrained(
-        tmp_path, tiny_models, settings):
+    tmp_path, tiny_models, settings
+):
     from exercises.runners.image import DiffusersImageRunner
 
     (tmp_path / TEXT_FOLDER).symlink_to(tiny_models["text"])

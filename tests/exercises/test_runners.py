@@ -47,10 +47,12 @@ def test_greedy_text_picks_the_top_candidate_every_time(text_runner):
 
 def test_each_row_of_a_batch_keeps_its_own_seed_and_settings(text_runner):
     alone = text_runner.run_batch([TextRequest("a cat", max_new_tokens=8, seed=7)])[0]
-    batch = text_runner.run_batch([
-        TextRequest("a much longer prompt about dogs and cats", max_new_tokens=3, seed=1),
-        TextRequest("a cat", max_new_tokens=8, seed=7),
-    ])
+    batch = text_runner.run_batch(
+        [
+            TextRequest("a much longer prompt about dogs and cats", max_new_tokens=3, seed=1),
+            TextRequest("a cat", max_new_tokens=8, seed=7),
+        ]
+    )
     assert batch[1].text == alone.text
     assert len(batch[0].tokens) == 3 and batch[0].stop_reason == "length"
     assert batch[0].seed == 1 and batch[1].seed == 7
@@ -69,8 +71,9 @@ def test_image_runner_returns_png_filmstrip_and_vae_geometry(image_runner):
 
 def test_the_same_image_seed_gives_the_same_png_alone_or_batched(image_runner):
     alone = image_runner.run_batch([ImageRequest("a cat", steps=3, seed=11)])[0]
-    batch = image_runner.run_batch([ImageRequest("a dog", steps=3, seed=12),
-                                    ImageRequest("a cat", steps=3, seed=11)])
+    batch = image_runner.run_batch(
+        [ImageRequest("a dog", steps=3, seed=12), ImageRequest("a cat", steps=3, seed=11)]
+    )
     # Batched convolutions may round differently in the last bit: compare pixels, not bytes.
     assert _pixels_differ_by(batch[1].png, alone.png) <= 2
     assert _pixels_differ_by(batch[0].png, alone.png) > 10
@@ -93,6 +96,7 @@ def test_image_runner_refuses_to_mix_sizes_in_one_batch(image_runner):
 def test_text_never_carries_a_nul_character_postgresql_cannot_store(text_runner):
     nul = text_runner.tokenizer.convert_tokens_to_ids("Ā")  # the byte-level token for 0x00
     assert text_runner.tokenizer.decode([nul]) == "\x00"
-    result = text_runner._result(TextRequest("x"), False, 1, [nul], [(nul, 0.5, [(nul, 0.5)])],
-                                 "length", 0.1, 0.1)
+    result = text_runner._result(
+        TextRequest("x"), False, 1, [nul], [(nul, 0.5, [(nul, 0.5)])], "length", 0.1, 0.1
+    )
     assert "\x00" not in result.text + result.tokens[0].token + result.tokens[0].candidates[0].token

@@ -23,7 +23,8 @@ def submit(student, item, **overrides):
 
 
 def test_it_stores_an_attempt_and_one_queued_job_per_model_and_publishes_on_commit(
-        alice, exercise_item, enrolled, django_capture_on_commit_callbacks, memory_broker):
+    alice, exercise_item, enrolled, django_capture_on_commit_callbacks, memory_broker
+):
     with django_capture_on_commit_callbacks(execute=True):
         submission = submit(alice, exercise_item, settings_in={"text": {"seed": 5}})
     attempt = submission.attempt
@@ -54,7 +55,8 @@ def test_bad_input_is_refused_and_creates_no_job(alice, exercise_item, enrolled,
 
 
 def test_a_student_cannot_have_more_waiting_jobs_than_the_limit(
-        alice, bob, exercise_item, enrolled, settings):
+    alice, bob, exercise_item, enrolled, settings
+):
     settings.GENERATION_MAX_WAITING_JOBS = 4
     submit(alice, exercise_item)
     submit(alice, exercise_item)
@@ -77,8 +79,9 @@ def test_the_same_idempotency_key_returns_the_first_submission(alice, exercise_i
 
 def test_a_reflection_can_be_revised_until_the_teacher_reviews(alice, exercise_item, enrolled):
     submission = submit(alice, exercise_item)
-    services.submission_reflect(submission=submission,
-                                reflection="The text was fluent; the image was only noise.")
+    services.submission_reflect(
+        submission=submission, reflection="The text was fluent; the image was only noise."
+    )
     submission.attempt.refresh_from_db()
     assert submission.attempt.response["reflection"].startswith("The text was fluent")
     Attempt.objects.filter(pk=submission.attempt_id).update(status="reviewed")

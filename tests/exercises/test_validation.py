@@ -56,8 +56,12 @@ def test_it_refuses_bad_input_naming_the_field(kwargs, field, message):
     settings = {k: v for k, v in kwargs.items() if k in ("text", "image", "video")}
     args = {k: v for k, v in kwargs.items() if k in ("prompt", "reflection")}
     with pytest.raises(ExerciseInputError) as info:
-        clean_exercise(EXERCISE_SPEC, prompt=args.get("prompt", "a cat"),
-                       reflection=args.get("reflection", REFLECTION), settings=settings)
+        clean_exercise(
+            EXERCISE_SPEC,
+            prompt=args.get("prompt", "a cat"),
+            reflection=args.get("reflection", REFLECTION),
+            settings=settings,
+        )
     assert info.value.field == field
     assert message in info.value.message
 
@@ -65,6 +69,7 @@ def test_it_refuses_bad_input_naming_the_field(kwargs, field, message):
 def test_it_never_allows_more_than_the_hard_cap_even_if_the_spec_does():
     spec = {**EXERCISE_SPEC, "settings": {"text": {"max_new_tokens": {"max": 100000}}}}
     with pytest.raises(ExerciseInputError) as info:
-        clean_exercise(spec, prompt="a", reflection=REFLECTION,
-                       settings={"text": {"max_new_tokens": 600}})
+        clean_exercise(
+            spec, prompt="a", reflection=REFLECTION, settings={"text": {"max_new_tokens": 600}}
+        )
     assert "between 1 and 512" in info.value.message

@@ -33,9 +33,17 @@ print("HEAVY=" + ",".join(heavy))
 
 def test_the_web_side_loads_without_any_model_library():
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "gradebook.settings",
-             "PYTHONPATH": str(ROOT), "VAR_DIR": "/tmp/web-imports-var"},
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "gradebook.settings",
+            "PYTHONPATH": str(ROOT),
+            "VAR_DIR": "/tmp/web-imports-var",
+        },
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "HEAVY="

@@ -44,8 +44,12 @@ def make_stack(tmp_path, template_db, tiny_models):
     stacks = []
 
     def make(broker_url: str) -> Stack:
-        stack = Stack(tmp_path / f"stack{len(stacks)}", template_db=template_db,
-                      models=tiny_models, broker_url=broker_url)
+        stack = Stack(
+            tmp_path / f"stack{len(stacks)}",
+            template_db=template_db,
+            models=tiny_models,
+            broker_url=broker_url,
+        )
         stack.root.mkdir(parents=True, exist_ok=True)
         stacks.append(stack)
         return stack
@@ -63,11 +67,16 @@ def test_a_worker_killed_mid_job_runs_it_again_and_stores_one_output(make_stack,
     stack = make_stack(redis_server.url)
     ids = stack.ctl("setup")
     stack.start_worker()
-    submitted = stack.ctl("submit", **ids, kinds=["image"],
-                          settings={"image": {"steps": 24, "size": 64}})
+    submitted = stack.ctl(
+        "submit", **ids, kinds=["image"], settings={"image": {"steps": 24, "size": 64}}
+    )
     [job_id] = submitted["jobs"]
-    running = wait_for(lambda: (job := stack.job(job_id))["progress_step"] >= 1 and job,
-                       timeout=90, interval=0.02, what="the job to be mid-run")
+    running = wait_for(
+        lambda: (job := stack.job(job_id))["progress_step"] >= 1 and job,
+        timeout=90,
+        interval=0.02,
+        what="the job to be mid-run",
+    )
     assert running["status"] == "running" and running["attempts"] == 1
     child_pid = int(running["worker"].rpartition(":")[2])
     os.kill(child_pid, signal.SIGKILL)
@@ -105,8 +114,7 @@ def test_a_job_submitted_while_redis_is_down_runs_once_redis_is_back(make_stack,
 
 
 @pytest.mark.embedded
-def test_runall_serves_runs_a_submission_on_the_embedded_broker_and_stops_on_ctrl_c(
-        make_stack):
+def test_runall_serves_runs_a_submission_on_the_embedded_broker_and_stops_on_ctrl_c(make_stack):
     stack = make_stack("filesystem://")
     ids = stack.ctl("setup")
     port = free_port()
@@ -123,5 +131,8 @@ def test_runall_serves_runs_a_submission_on_the_embedded_broker_and_stops_on_ctr
     assert len(processes) >= 4  # web, two worker parents and at least the gpu child
     os.kill(stack.worker.pid, signal.SIGINT)  # what Ctrl-C sends
     stack.worker.wait(timeout=60)
-    wait_for(lambda: not any(alive(pid) for pid in processes), timeout=30,
-             what="every child of runall to stop")
+    wait_for(
+        lambda: not any(alive(pid) for pid in processes),
+        timeout=30,
+        what="every child of runall to stop",
+    )

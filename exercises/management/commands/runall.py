@@ -22,8 +22,22 @@ from exercises.services import jobs_sweep
 
 def child_commands(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
-    celery = [python, "-m", "celery", "-A", "gradebook", "worker", "--pool", "prefork",
-              "-c", "1", "-l", "info", "--without-gossip", "--without-mingle"]
+    celery = [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "gradebook",
+        "worker",
+        "--pool",
+        "prefork",
+        "-c",
+        "1",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     return {
         "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
         "gpu worker": [*celery, "-Q", "gpu", "-n", "gpu@%h"],
@@ -52,14 +66,16 @@ class Command(BaseCommand):
             for name, command in child_commands(host, port).items():
                 self.stdout.write(f"starting {name}: {' '.join(command)}")
                 children[name] = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
-            self.stdout.write(self.style.SUCCESS(
-                f"Serving on http://{host}:{port}/ (Ctrl-C stops everything)"))
+            self.stdout.write(
+                self.style.SUCCESS(f"Serving on http://{host}:{port}/ (Ctrl-C stops everything)")
+            )
             next_sweep = time.monotonic()
             while not stopping:
                 for name, child in children.items():
                     if child.poll() is not None:
-                        raise CommandError(f"{name} exited with status {child.returncode}; "
-                                           "stopping the others")
+                        raise CommandError(
+                            f"{name} exited with status {child.returncode}; stopping the others"
+                        )
                 if time.monotonic() >= next_sweep:
                     try:
                         jobs_sweep()
