@@ -337,3 +337,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+
+# --- LTI 1.3 (gradebook.lti, docs/lti.md) -------------------------------------------------------
+# Everything the LTI tool adds to the settings is in this block. django-lti's ``lti_tool`` app
+# holds registrations, deployments and keys; ``gradebook.lti`` is ours.
+INSTALLED_APPS += ["lti_tool", "gradebook.lti"]
+# First, so it sees the response last: during an LTI session it replaces X-Frame-Options and
+# CSP frame-ancestors with the launching platform's origins (gradebook/lti/middleware.py).
+MIDDLEWARE.insert(0, "gradebook.lti.middleware.LtiFrameMiddleware")
+# Pages inside an LMS's iframe are a cross-site context: browsers send the session and CSRF
+# cookies there only when they are SameSite=None, and accept SameSite=None only with Secure.
+# On by default under HTTPS (secure cookies); LTI_IFRAME_COOKIES=0 keeps SameSite=Lax (the tool
+# then works only when the LMS opens it in a new window).
+LTI_IFRAME_COOKIES = env_bool("LTI_IFRAME_COOKIES", SESSION_COOKIE_SECURE)
+if LTI_IFRAME_COOKIES:
+    if not (SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE):
+        raise ImproperlyConfigured(
+            "LTI_IFRAME_COOKIES=1 needs secure cookies (HTTPS and PRODUCTION=1): browsers "
+            "refuse SameSite=None cookies without Secure."
+        )
+    SESSION_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SAMESITE = "None"
+# Every request to a platform (key sets, tokens, scores, rosters) gives up after this long.
+LTI_HTTP_TIMEOUT_S = env_float("LTI_HTTP_TIMEOUT_S", 10.0)
+# A platform's public keys are cached this long (fetched again at once for an unknown key id).
+LTI_KEYSET_CACHE_S = env_int("LTI_KEYSET_CACHE_S", 300)
+# Each process keeps the set of placed items this long (a new placement reaches other processes
+# within it; the sweeper sends anything missed meanwhile).
+LTI_PLACEMENT_CACHE_S = env_float("LTI_PLACEMENT_CACHE_S", 30.0)
+# Score sends: the sweeper resends a score still unsent this long after it changed, waiting at
+# most LTI_RETRY_MAX_S between tries of one score.
+LTI_RESEND_AFTER_S = env_int("LTI_RESEND_AFTER_S", 300)
+LTI_RETRY_MAX_S = env_int("LTI_RETRY_MAX_S", 3600)
+LTI_SWEEP_INTERVAL_S = env_float("LTI_SWEEP_INTERVAL_S", 60.0)
+# The sweeper looks again at this much of what it saw last time (transactions that committed
+# late), and this far back on its first run.
+LTI_SWEEP_OVERLAP_S = env_int("LTI_SWEEP_OVERLAP_S", 120)
+LTI_SWEEP_FIRST_LOOKBACK_S = env_int("LTI_SWEEP_FIRST_LOOKBACK_S", 86400)
+CELERY_BEAT_SCHEDULE["lti-sweep"] = {"task": "lti.sweep", "schedule": LTI_SWEEP_INTERVAL_S}

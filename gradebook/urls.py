@@ -25,6 +25,7 @@ urlpatterns = [
     path("grades/", include("gradebook.grades.student_urls")),
     path("exercises/", include("exercises.urls")),
     path("courses/", include("gradebook.courses.urls")),
+    path("lti/", include("gradebook.lti.urls")),
     path("", include("gradebook.progress.urls")),
     path("", include("gradebook.quizzes.urls")),
 ]

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from gradebook.quizzes.signals import announce
+
 
 class AttemptStatus(models.TextChoices):
     GRADED = "graded"  # auto-graded, final unless overridden
@@ -133,6 +135,7 @@ class Attempt(models.Model):
                 self.correct = correct
                 fields.append("correct")
             self.save(update_fields=fields)
+            announce(Attempt, [(self.student_id, self.item_id)])
         return change
 
     @classmethod
@@ -184,6 +187,7 @@ class Attempt(models.Model):
                 update = {cls._meta.get_field(n).attname: v for n, v in values.items()}
                 for start in range(0, len(ids), batch_size):
                     cls.objects.filter(pk__in=ids[start : start + batch_size]).update(**update)
+            announce(cls, {(a.student_id, a.item_id) for a, _ in changes})
         return records
 
 

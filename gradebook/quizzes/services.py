@@ -41,6 +41,7 @@ from gradebook.progress.services import (
     progress_lock_statement,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus
+from gradebook.quizzes.signals import announce
 from gradebook.rawsql import Inserter, first_rows
 
 log = logging.getLogger(__name__)
@@ -458,6 +459,7 @@ class _Answer:
             misconception=graded.misconception,
             submitted_at=self.submitted_at,
         )
+        announce(Attempt, [(attempt.student_id, attempt.item_id)])
         attempt.awards = []
         attempt.replayed = False
         attempt.item_state = ItemState(
