@@ -109,7 +109,7 @@ def test_a_completed_lesson_is_completed(placed, course, tara):
 
 
 def test_an_unchanged_grade_records_no_new_version(placed, course, platform):
-    placement, user, person, link = placed
+    _placement, user, _person, _link = placed
     answer(user, course, "ce-loss", "1.204")
     assert refresh_and_send(user, course, "ce-loss") == ["sent"]
     answer(user, course, "ce-loss", "1.2")  # right again: the best score does not move
@@ -165,7 +165,7 @@ def test_a_launch_sends_the_grade_earned_before_the_link_existed(
 
 
 def test_a_regrade_sends_the_new_grades(placed, course, platform, tara):
-    placement, user, person, link = placed
+    _placement, user, person, link = placed
     answer(user, course, "ce-loss", "-1.204")  # wrong under the right key
     refresh_and_send(user, course, "ce-loss")
     assert platform.results(link.line_item)[person.sub]["scoreGiven"] == 0.0
@@ -182,13 +182,13 @@ def test_a_regrade_sends_the_new_grades(placed, course, platform, tara):
     assert platform.results(link.line_item)[person.sub]["scoreGiven"] == 1.0
 
 
-# --- Nothing lost, nothing sent twice with a different value ---------------------------------------
+# --- Nothing lost, nothing sent twice with a different value ------------------------------------
 
 
 def test_while_the_lms_is_down_the_score_waits_and_then_goes_through_unchanged(
     placed, course, platform, settings
 ):
-    placement, user, person, link = placed
+    _placement, user, person, link = placed
     answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, item(course, "ce-loss").pk)])
     platform.refuse_scores_with = 503
@@ -211,7 +211,7 @@ def test_while_the_lms_is_down_the_score_waits_and_then_goes_through_unchanged(
 
 
 def test_with_the_token_endpoint_down_nothing_is_lost(placed, course, platform):
-    placement, user, person, link = placed
+    _placement, user, person, link = placed
     answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, item(course, "ce-loss").pk)])
     platform.down = True
@@ -223,7 +223,7 @@ def test_with_the_token_endpoint_down_nothing_is_lost(placed, course, platform):
 
 
 def test_a_change_while_a_send_fails_sends_only_the_newest_value(placed, course, platform):
-    placement, user, person, link = placed
+    _placement, user, _person, _link = placed
     first = answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, first.item_id)])
     platform.refuse_scores_with = 503
@@ -242,7 +242,7 @@ def test_a_change_while_a_send_fails_sends_only_the_newest_value(placed, course,
 
 
 def test_a_second_delivery_of_a_send_does_nothing(placed, course, platform):
-    placement, user, *_ = placed
+    _placement, user, *_ = placed
     answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, item(course, "ce-loss").pk)])
 
@@ -252,7 +252,7 @@ def test_a_second_delivery_of_a_send_does_nothing(placed, course, platform):
 
 
 def test_a_row_another_worker_is_sending_is_left_to_it(placed, course, platform):
-    placement, user, *_ = placed
+    _placement, user, *_ = placed
     answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, item(course, "ce-loss").pk)])
     ScoreSync.objects.filter(pk=sync_id).update(claimed_until=timezone.now() + scores.CLAIM_FOR)
@@ -296,7 +296,7 @@ def test_the_sweeper_sends_a_change_the_fast_path_never_heard_of(
 ):
     """The publish after an answer was lost (broker down): the sweeper finds the answer."""
     settings.LTI_RESEND_AFTER_S = 0
-    placement, user, person, link = placed
+    _placement, user, person, link = placed
     answer(user, course, "ce-loss", "1.204")  # no on-commit here: the fast path never runs
     assert not ScoreSync.objects.exists()
 
@@ -316,7 +316,7 @@ def test_the_sweeper_resends_a_score_whose_retries_ran_out(
     placed, course, platform, eager_celery, django_capture_on_commit_callbacks, settings
 ):
     settings.LTI_RESEND_AFTER_S = 0
-    placement, user, person, link = placed
+    _placement, user, person, link = placed
     answer(user, course, "ce-loss", "1.204")
     [sync_id] = scores.scores_refresh([(user.pk, item(course, "ce-loss").pk)])
     platform.refuse_scores_with = 502
