@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from gradebook import health
+
 api_patterns = [
     path("", include("gradebook.accounts.api_urls")),
     path("", include("gradebook.courses.api_urls")),
@@ -18,6 +20,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("gradebook.accounts.urls")),
     path("api/", include(api_patterns)),

@@ -1,7 +1,7 @@
 """``manage.py runall``: what ``make run`` starts. The web server, a ``gpu``-queue worker (the
 models load in its child), a ``default``-queue worker for the other apps' tasks, and the
-periodic sweeper (a loop in this process), all on the embedded defaults unless the
-environment says otherwise. Ctrl-C stops them all; if one dies, the rest are stopped too, so
+periodic sweepers of generation jobs and of LTI grades (a loop in this process), all on the
+embedded defaults unless the environment says otherwise. Ctrl-C stops them all; if one dies, the rest are stopped too, so
 nothing is left half-running.
 """
 
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from exercises.services import jobs_sweep
+from gradebook.lti.scores import scores_sweep
 
 
 def child_commands(host: str, port: int) -> dict[str, list[str]]:
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Serving on http://{host}:{port}/ (Ctrl-C stops everything)")
             )
-            next_sweep = time.monotonic()
+            next_sweep = next_lti_sweep = time.monotonic()
             while not stopping:
                 for name, child in children.items():
                     if child.poll() is not None:
@@ -82,6 +83,12 @@ class Command(BaseCommand):
                     except Exception as exc:  # the database may be busy: try next time
                         self.stderr.write(f"sweep failed: {exc}")
                     next_sweep = time.monotonic() + settings.GENERATION_SWEEP_INTERVAL_S
+                if time.monotonic() >= next_lti_sweep:
+                    try:
+                        scores_sweep()  # LTI grades the fast path missed (docs/lti.md)
+                    except Exception as exc:
+                        self.stderr.write(f"LTI sweep failed: {exc}")
+                    next_lti_sweep = time.monotonic() + settings.LTI_SWEEP_INTERVAL_S
                 time.sleep(0.5)
         except KeyboardInterrupt:
             self.stdout.write("stopping…")
