@@ -1,8 +1,8 @@
 """``manage.py runall``: what ``make run`` starts. The web server, a ``gpu``-queue worker (the
 models load in its child), a ``default``-queue worker for the other apps' tasks, and the
 periodic sweepers of generation jobs and of LTI grades (a loop in this process), all on the
-embedded defaults unless the environment says otherwise. Ctrl-C stops them all; if one dies, the rest are stopped too, so
-nothing is left half-running.
+embedded defaults unless the environment says otherwise. Ctrl-C stops them all; if one dies,
+the rest are stopped too, so nothing is left half-running.
 """
 
 from __future__ import annotations
