@@ -14,9 +14,7 @@ from exercises.models import GenerationJob
 pytestmark = pytest.mark.django_db
 
 
-def test_it_reports_the_queue_and_fails_when_a_job_waited_too_long(
-    make_submission, alice, capsys
-):
+def test_it_reports_the_queue_and_fails_when_a_job_waited_too_long(make_submission, alice, capsys):
     make_submission(alice)
     GenerationJob.objects.update(queued_at=timezone.now() - timedelta(seconds=900))
 

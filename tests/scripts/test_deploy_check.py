@@ -83,9 +83,7 @@ def test_a_clean_run_passes_and_counts_jobs_per_worker(deploy_check, world):
     ],
     ids=["claimed twice", "unknown worker", "failed", "outputs twice", "file lost", "ran twice"],
 )
-def test_each_way_of_running_twice_or_losing_outputs_is_caught(
-    deploy_check, world, spoil, message
-):
+def test_each_way_of_running_twice_or_losing_outputs_is_caught(deploy_check, world, spoil, message):
     media, workers, job = world
     jobs = [job(1, "text", 101), job(2, "image", 202)]
     spoil(jobs[0], media)
