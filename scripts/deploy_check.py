@@ -511,6 +511,8 @@ class RoundResult:
     batch_sizes: list[int]
     # Median worker seconds per job of each kind: a batch's run time over its size.
     cost_per_job: dict[str, float] = field(default_factory=dict)
+    # Median bytes each job of a kind left in the shared media folder.
+    bytes_per_job: dict[str, float] = field(default_factory=dict)
 
     @property
     def jobs_per_minute(self) -> float:
@@ -527,7 +529,11 @@ def run_round(
     waits = [(j["started_at"] - j["queued_at"]).total_seconds() for j in jobs]
     batches = [int((j["timings"] or {}).get("batch_size", 1)) for j in jobs]
     costs: dict[str, list[float]] = {}
+    sizes: dict[str, list[int]] = {}
     for job in jobs:
+        sizes.setdefault(job["kind"], []).append(
+            sum((deployment.media / o["file"]).stat().st_size for o in job["outputs"])
+        )
         timings = job["timings"] or {}
         share = float(timings.get("run_seconds", 0)) / max(int(timings.get("batch_size", 1)), 1)
         costs.setdefault(job["kind"], []).append(share)
@@ -539,6 +545,7 @@ def run_round(
         queue_wait_median=statistics.median(waits),
         batch_sizes=batches,
         cost_per_job={kind: statistics.median(v) for kind, v in costs.items()},
+        bytes_per_job={kind: statistics.median(v) for kind, v in sizes.items()},
     )
 
 
@@ -629,6 +636,13 @@ def report(rounds: list[RoundResult], kill: dict[str, Any] | None, meta: dict[st
         a = statistics.median(r.jobs_per_minute for r in one)
         b = statistics.median(r.jobs_per_minute for r in two)
         lines += ["", f"Two gpu workers / one: **{b / a:.2f}x** ({b:.1f} vs {a:.1f} jobs/min)."]
+    last = rounds[-1]
+    lines += [
+        "",
+        "Outputs in the shared folder per job (median): "
+        + ", ".join(f"{kind} {size / 1024:.1f} KiB" for kind, size in last.bytes_per_job.items())
+        + ".",
+    ]
     lines += [
         "",
         f"Exactly once: all {sum(r.jobs for r in rounds)} jobs succeeded, each claimed once, "

@@ -6,6 +6,10 @@ this middleware drops X-Frame-Options and sets CSP ``frame-ancestors`` to ``'sel
 origins the launch named (the issuer, the platform's URL, its return URL, and what an
 administrator added), replacing any ``frame-ancestors`` already in the policy and keeping the
 rest of it. It sits first in ``MIDDLEWARE`` so it sees the response last.
+
+The pages of a sign-in that has not happened yet (the cookie check, a refused launch) say who
+may frame them on the response itself (``response.lti_frame_ancestors``): any origin, since
+they hold nothing to hijack and must show their message inside whatever LMS opened them.
 """
 
 from __future__ import annotations
@@ -18,9 +22,14 @@ SESSION_FRAME = "lti_frame_origins"
 CSP = "Content-Security-Policy"
 
 
+#: What a page outside any session may be framed by (``response.lti_frame_ancestors``).
+ANY_ORIGIN = ["*"]
+
+
 def frame_policy(policy: str, origins: list[str]) -> str:
     """``policy`` with its ``frame-ancestors`` directive replaced by one allowing ``origins``."""
-    directive = "frame-ancestors " + " ".join(["'self'", *origins])
+    sources = ["*"] if "*" in origins else ["'self'", *origins]
+    directive = "frame-ancestors " + " ".join(sources)
     kept = [
         part.strip()
         for part in policy.split(";")
@@ -35,12 +44,7 @@ class LtiFrameMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        session = getattr(request, "session", None)
-        # Only sessions that carry a cookie can be LTI sessions: API calls with a token never
-        # load a session here.
-        if session is None or session.session_key is None:
-            return response
-        origins = session.get(SESSION_FRAME)
+        origins = getattr(response, "lti_frame_ancestors", None) or self._session_origins(request)
         if not origins:
             return response
         if "X-Frame-Options" in response:
@@ -48,3 +52,12 @@ class LtiFrameMiddleware:
         response.xframe_options_exempt = True  # type: ignore[attr-defined]
         response[CSP] = frame_policy(response.get(CSP, ""), list(origins))
         return response
+
+    @staticmethod
+    def _session_origins(request: HttpRequest) -> list[str]:
+        session = getattr(request, "session", None)
+        # Only sessions that carry a cookie can be LTI sessions: API calls with a token never
+        # load a session here.
+        if session is None or session.session_key is None:
+            return []
+        return list(session.get(SESSION_FRAME) or [])

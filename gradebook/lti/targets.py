@@ -50,7 +50,8 @@ class TargetRef:
 
     @property
     def is_graded(self) -> bool:
-        return self.kind in (Target.LESSON, Target.ITEM)
+        """A lesson or an item worth points gets a gradebook column in the LMS."""
+        return self.kind in (Target.LESSON, Target.ITEM) and self.points() > 0
 
     def points(self) -> float:
         """The most points a student can get here: the line item's ``scoreMaximum``."""

@@ -98,7 +98,8 @@ def _refusal(exc: Exception, claims: dict[str, Any]) -> LaunchRefused:
     issuer = str(claims.get("iss", ""))
     aud = claims.get("aud")
     client_id = str(aud[0] if isinstance(aud, list) and aud else aud or "")
-    if detail in ("State not found", "Missing state param", "Invalid Nonce"):
+    blocked_cookie = detail.startswith("Missing") and "cookie" in detail
+    if blocked_cookie or detail in ("State not found", "Missing state param", "Invalid Nonce"):
         return LaunchRefused(
             "session",
             _(
@@ -228,13 +229,14 @@ def check_launch(request: Any) -> CheckedLaunch:
     set, deployment, message claims; then (here) the nonce is spent, so a replay fails.
     """
     tool_config = ToolConfig()
-    message_launch = _MessageLaunch(
-        request,
-        tool_config,
-        launch_data_storage=DjangoCacheDataStorage(),
-        requests_session=http_session(),
-    )
     try:
+        # Under HTTPS the constructor already needs the sign-in's session cookie.
+        message_launch = _MessageLaunch(
+            request,
+            tool_config,
+            launch_data_storage=DjangoCacheDataStorage(),
+            requests_session=http_session(),
+        )
         message_launch.validate()
     except LtiException as exc:
         raise _refusal(exc, _unverified_claims(request)) from None

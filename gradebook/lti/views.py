@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -27,7 +27,7 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
 from gradebook.lti import access, deep_linking, launches, roster, scores, targets
-from gradebook.lti.middleware import SESSION_FRAME
+from gradebook.lti.middleware import ANY_ORIGIN, SESSION_FRAME
 from gradebook.lti.models import RosterSync, SyncStatus
 from gradebook.lti.tool import LaunchRefused, ToolConfig, check_launch, signing_key
 
@@ -52,12 +52,9 @@ CHECKED = "cookies"
 
 def _refused(request: HttpRequest, refusal: LaunchRefused) -> HttpResponse:
     log.info("LTI launch refused (%s): %s", refusal.code, refusal.detail or refusal.message)
-    return render(
-        request,
-        "lti/refused.html",
-        {"refusal": refusal},
-        status=refusal.status,
-    )
+    response = render(request, "lti/refused.html", {"refusal": refusal}, status=refusal.status)
+    response.lti_frame_ancestors = ANY_ORIGIN  # type: ignore[attr-defined]
+    return response
 
 
 @csrf_exempt
@@ -83,11 +80,11 @@ def login(request: HttpRequest, registration_uuid: str | None = None) -> HttpRes
         )
     if params.get(CHECKED) != "checked":
         query = urlencode({**forward, CHECKED: "checked"})
-        return render(
-            request,
-            "lti/cookie_check.html",
-            {"continue_url": f"{request.path}?{query}"},
+        response = render(
+            request, "lti/cookie_check.html", {"continue_url": f"{request.path}?{query}"}
         )
+        response.lti_frame_ancestors = ANY_ORIGIN  # type: ignore[attr-defined]
+        return response
     oidc = DjangoOIDCLogin(
         request,
         ToolConfig(registration_uuid),
@@ -187,9 +184,14 @@ def deep_link(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(getattr(exc, "message", exc)))
         return redirect("lti:deep_link")
     del request.session[SESSION_DEEP_LINK]
-    return render(
+    response = render(
         request, "lti/deep_link_return.html", {"return_url": session["return_url"], "jwt": token}
     )
+    # This page's form posts to the LMS: a Content-Security-Policy (django-csp, which reads
+    # this attribute) must let it, on this page only.
+    parts = urlsplit(session["return_url"])
+    response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
+    return response
 
 
 @login_required

@@ -94,7 +94,9 @@ def test_each_way_of_running_twice_or_losing_outputs_is_caught(deploy_check, wor
 
 def test_the_report_gives_the_ratio_of_two_workers_to_one(deploy_check):
     one = deploy_check.RoundResult(1, 40, 60.0, {"gpu1": 40}, 20.0, [8] * 40, {"text": 1.0})
-    two = deploy_check.RoundResult(2, 40, 40.0, {"gpu1": 20, "gpu2": 20}, 9.0, [8] * 40, {})
+    two = deploy_check.RoundResult(
+        2, 40, 40.0, {"gpu1": 20, "gpu2": 20}, 9.0, [8] * 40, {}, {"image": 2048}
+    )
     meta = {
         "students": 20,
         "jobs": 40,
@@ -109,3 +111,4 @@ def test_the_report_gives_the_ratio_of_two_workers_to_one(deploy_check):
 
     assert "**1.50x** (60.0 vs 40.0 jobs/min)" in text
     assert "all 80 jobs succeeded" in text
+    assert "image 2.0 KiB" in text

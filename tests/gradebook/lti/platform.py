@@ -363,6 +363,8 @@ def _handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, platform.public_jwks)
             if method == "GET" and path == "/auth":
                 return self._authorize(query)
+            if method == "GET" and path == "/course":
+                return self._course_page(query)
             if platform.down and path not in ("/deep_links/return",):
                 raise PlatformError(503, "the LMS is down for maintenance")
             if method == "POST" and path == "/token":
@@ -426,7 +428,32 @@ def _handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                 f'<form method="post" action="{html.escape(query["redirect_uri"])}">'
                 f'<input type="hidden" name="id_token" value="{token}">'
                 f'<input type="hidden" name="state" value="{html.escape(query["state"])}">'
-                "</form>"
+                "</form><script>document.forms[0].submit()</script>"
+            )
+            self._send(200, page, content_type="text/html")
+
+        def _course_page(self, query: dict[str, str]) -> None:
+            """The LMS's course page, with the tool in an iframe (for the browser tests)."""
+            login, hint = query.get("login", ""), query.get("hint", "")
+            params = {
+                "iss": platform.issuer,
+                "login_hint": login,
+                "target_link_uri": platform.tool_base + "/lti/launch/",
+                "lti_message_hint": hint,
+                "client_id": platform.client_id,
+                "lti_deployment_id": platform.deployment_id,
+            }
+            src = html.escape(
+                query.get("src") or platform.tool_base + "/lti/login/?" + urlencode(params)
+            )
+            page = (
+                '<!doctype html><html><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                "<title>Test LMS</title><style>body{margin:0;font-family:sans-serif}"
+                "header{background:#2d3b45;color:#fff;padding:.6rem 1rem}"
+                "iframe{border:0;width:100%;height:calc(100vh - 3rem)}</style></head><body>"
+                f"<header>Test LMS · {html.escape(platform.context_title)}</header>"
+                f'<iframe id="tool" title="Gradebook" src="{src}"></iframe></body></html>'
             )
             self._send(200, page, content_type="text/html")
 
@@ -558,10 +585,12 @@ def _handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
 class Browser:
     """The browser in the LMS's iframe: Django's test client for the tool, HTTP for the LMS."""
 
-    def __init__(self, client: Any, platform: Platform) -> None:
+    def __init__(self, client: Any, platform: Platform, *, secure: bool = False) -> None:
         self.client = client
         self.platform = platform
+        self.secure = secure  # HTTPS, as every real deployment
         self.last_form: dict[str, str] = {}
+        self.login_response: Any = None
 
     def start_login(self, login: str, hint: str, **params: str) -> Any:
         """The LMS's login initiation, as its page makes the iframe load our login URL."""
@@ -574,7 +603,7 @@ class Browser:
             "lti_deployment_id": self.platform.deployment_id,
             **params,
         }
-        return self.client.get("/lti/login/", query)
+        return self.client.get("/lti/login/", query, secure=self.secure)
 
     def authorize(self, login: str, hint: str) -> dict[str, str]:
         """Login initiation, the cookie check, and the platform's authorization endpoint:
@@ -583,7 +612,8 @@ class Browser:
         assert page.status_code == 200, page.content[:500]
         found = re.search(rb'data-continue="([^"]+)"', page.content)
         assert found, "the cookie check page names where to continue"
-        to_platform = self.client.get(html.unescape(found.group(1).decode()))
+        to_platform = self.client.get(html.unescape(found.group(1).decode()), secure=self.secure)
+        self.login_response = to_platform
         assert to_platform.status_code == 302, to_platform.content[:500]
         location = to_platform["Location"]
         assert location.startswith(self.platform.auth_url), location
@@ -591,12 +621,12 @@ class Browser:
         assert answer.status_code == 200, answer.text
         form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', answer.text))
         action = re.search(r'action="([^"]+)"', answer.text).group(1)
-        assert action == self.platform.tool_base + "/lti/launch/"
+        assert action == self.platform.tool_base + "/lti/launch/", action
         self.last_form = {k: html.unescape(v) for k, v in form.items()}
         return dict(self.last_form)
 
     def post_launch(self, form: dict[str, str]) -> Any:
-        return self.client.post("/lti/launch/", form)
+        return self.client.post("/lti/launch/", form, secure=self.secure)
 
     def launch(self, login: str, hint: str) -> Any:
         return self.post_launch(self.authorize(login, hint))
@@ -612,11 +642,3 @@ class Browser:
         answer = requests.post(html.unescape(action), data={"JWT": token}, timeout=10)
         assert answer.status_code == 200, answer.text
         return answer.json()
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-def encode_query(params: dict[str, str]) -> str:
-    return urlencode(params)

@@ -120,3 +120,50 @@ def test_iframe_cookies_without_https_stop_the_start_with_a_reason():
     done = _settings_in_subprocess({"LTI_IFRAME_COOKIES": "1"}, "1")
     assert done.returncode != 0
     assert "LTI_IFRAME_COOKIES=1 needs secure cookies" in done.stderr
+
+
+@pytest.fixture
+def https_settings(settings):
+    """The cookie settings PRODUCTION=1 gives (checked in a subprocess above)."""
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SESSION_COOKIE_SAMESITE = settings.CSRF_COOKIE_SAMESITE = "None"
+    return settings
+
+
+def test_under_https_every_cookie_of_a_launch_works_inside_a_cross_site_frame(
+    https_settings, platform, registered, client
+):
+    from tests.gradebook.lti.platform import Browser
+
+    platform.tool_base = "https://testserver"
+    platform.person("alice", role=LEARNER)
+    link = platform.link("Lesson 1", custom={"gradebook_target": LESSON}, graded=7)
+    browser = Browser(client, platform, secure=True)
+
+    response = browser.launch("alice", platform.resource_message("alice", link))
+
+    assert response.status_code == 302, response.content[:2000]
+    set_at_login = browser.login_response.cookies
+    for name in ("lti1p3-session-id", *[n for n in set_at_login if n.startswith("lti1p3-state")]):
+        assert set_at_login[name]["secure"] and set_at_login[name]["samesite"] == "None", name
+    session = response.cookies["sessionid"]
+    assert session["secure"] and session["samesite"] == "None"
+    assert browser.client.get("/learn/ai-gen/text-vs-images/", secure=True).status_code == 200
+
+
+def test_under_https_a_launch_whose_cookies_were_blocked_gets_the_cookie_page(
+    https_settings, platform, registered, client
+):
+    from tests.gradebook.lti.platform import Browser
+
+    platform.tool_base = "https://testserver"
+    platform.person("alice", role=LEARNER)
+    link = platform.link("Lesson 1", custom={"gradebook_target": LESSON}, graded=7)
+    form = Browser(client, platform, secure=True).authorize(
+        "alice", platform.resource_message("alice", link)
+    )
+
+    response = Client().post("/lti/launch/", form, secure=True)  # no cookie came back
+
+    assert response.status_code == 403
+    assert 'data-refusal="session"' in response.content.decode()

@@ -149,3 +149,19 @@ def test_a_course_not_opened_to_the_platform_is_refused(browser, platform, regis
 
     assert response.status_code == 404
     assert "not open to this platform" in response.content.decode()
+
+
+def test_a_lesson_with_no_items_yet_is_placed_without_a_gradebook_column(course):
+    from gradebook.lti import deep_linking, targets
+
+    empty = targets.resolve("lesson:ai-gen/latent-space", courses=type(course).objects.all())
+    full = targets.resolve(LESSON, courses=type(course).objects.all())
+
+    assert "lineItem" not in deep_linking.content_item(empty, launch_url="x").to_dict()
+    line = deep_linking.content_item(full, launch_url="x").to_dict()["lineItem"]
+    assert line == {
+        "scoreMaximum": 7.0,
+        "label": "Language generation vs. media generation",
+        "resourceId": LESSON,
+        "tag": "gradebook",
+    }
