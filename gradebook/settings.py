@@ -339,6 +339,13 @@ LOGGING = {
 }
 
 
+# --- Behind a TLS proxy (docs/deploy.md) -----------------------------------------------------------
+# nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx.conf sets it on every
+# request); only then may Django believe the header. LTI needs it: its launch URL must be
+# https:// and its cookies Secure.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # --- LTI 1.3 (gradebook.lti, docs/lti.md) -------------------------------------------------------
 # Everything the LTI tool adds to the settings is in this block. django-lti's ``lti_tool`` app
 # holds registrations, deployments and keys; ``gradebook.lti`` is ours.

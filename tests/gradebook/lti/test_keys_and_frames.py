@@ -167,3 +167,10 @@ def test_under_https_a_launch_whose_cookies_were_blocked_gets_the_cookie_page(
 
     assert response.status_code == 403
     assert 'data-refusal="session"' in response.content.decode()
+
+
+def test_behind_a_tls_proxy_the_launch_url_is_https():
+    done = _settings_in_subprocess(
+        {"TRUST_X_FORWARDED_PROTO": "1"}, "settings.SECURE_PROXY_SSL_HEADER"
+    )
+    assert done.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", done.stderr[-2000:]
