@@ -278,7 +278,7 @@ def _placement(lti_launch: LtiLaunch, claims: dict[str, Any]) -> Placement | Non
                 detail=code,
                 status=404,
             ) from None
-        placement = place(link, ref, existing=placement)
+        placement = place(link, ref)
     if placement is None:
         return None
     ags = claims.get(AGS_CLAIM) or {}
@@ -292,14 +292,18 @@ def _placement(lti_launch: LtiLaunch, claims: dict[str, Any]) -> Placement | Non
     return placement
 
 
-def place(link: Any, ref: targets.TargetRef, *, existing: Placement | None = None) -> Placement:
+def place(link: Any, ref: targets.TargetRef) -> Placement:
     """Make (or re-point) the placement of ``link`` at ``ref``."""
-    placement = existing or Placement(resource_link=link)
-    placement.target = ref.kind
-    placement.course = ref.course
-    placement.lesson = ref.lesson
-    placement.item = ref.item
-    placement.save()
+    # update_or_create: two first launches of a new link at once make one placement.
+    placement, _created = Placement.objects.update_or_create(
+        resource_link=link,
+        defaults={
+            "target": ref.kind,
+            "course": ref.course,
+            "lesson": ref.lesson,
+            "item": ref.item,
+        },
+    )
     from gradebook.lti import placements
 
     transaction.on_commit(placements.forget)

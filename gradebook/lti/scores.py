@@ -231,24 +231,32 @@ def _record(placement: Placement, members: dict[int, str]) -> list[int]:
     grades = grades_for(placement, members)
     changed = []
     with transaction.atomic():
-        existing = {
-            row.student_id: row
-            for row in ScoreSync.objects.select_for_update().filter(
-                placement=placement, student_id__in=list(members)
-            )
-        }
+        # Rows first (version 0: nothing to send), so that two refreshes of the same student
+        # at once both find the row and take turns on its lock instead of both inserting it.
+        ScoreSync.objects.bulk_create(
+            [
+                ScoreSync(
+                    placement=placement,
+                    student_id=student_id,
+                    user_id_on_platform=sub,
+                    status=SyncStatus.SENT,
+                )
+                for student_id, sub in members.items()
+            ],
+            ignore_conflicts=True,
+        )
+        rows = ScoreSync.objects.select_for_update().filter(
+            placement=placement, student_id__in=list(members)
+        )
         now = timezone.now()
-        for student_id, sub in members.items():
-            grade = grades[student_id]
-            row = existing.get(student_id)
-            if row is None:
-                row = ScoreSync(placement=placement, student_id=student_id)
-            elif _same(row, grade, sub):
+        for row in rows:
+            grade, sub = grades[row.student_id], members[row.student_id]
+            if row.version and _same(row, grade, sub):
                 continue
             # Each version is stamped later than the last, so the LMS never takes an older
             # value for a newer one, even two changes within one millisecond.
             stamp = now
-            if row.pk is not None and stamp <= row.computed_at:
+            if row.version and stamp <= row.computed_at:
                 stamp = row.computed_at + timedelta(milliseconds=1)
             row.user_id_on_platform = sub
             row.score_given = grade.score_given

@@ -260,7 +260,9 @@ def test_xp_follows_an_applied_regrade_once(
     run = _preview(item, tara)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         regrade_apply(run=run, by=tara)
-    assert len(callbacks) == 1  # one task for the whole run, after the commit
+    # One task for the whole run, after the commit (other apps' receivers of the grade change,
+    # such as the LTI passback's, add their own callbacks).
+    assert len([c for c in callbacks if "regrade_apply" in c.__qualname__]) == 1
     run.refresh_from_db()
     assert run.progress_synced_at is not None
     assert total_xp(alice) > 0  # her right answer now counts
