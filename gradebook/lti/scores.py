@@ -227,8 +227,11 @@ def scores_refresh(
 
 
 def _record(placement: Placement, members: dict[int, str]) -> list[int]:
-    """Write a new version for each member whose grade differs from the recorded one."""
-    grades = grades_for(placement, members)
+    """Write a new version for each member whose grade differs from the recorded one.
+
+    The grades are computed under the rows' locks: a refresh that waited for another one reads
+    the answers that one saw and more, so it can never write an older grade over a newer one.
+    """
     changed = []
     with transaction.atomic():
         # Rows first (version 0: nothing to send), so that two refreshes of the same student
@@ -245,9 +248,12 @@ def _record(placement: Placement, members: dict[int, str]) -> list[int]:
             ],
             ignore_conflicts=True,
         )
-        rows = ScoreSync.objects.select_for_update().filter(
-            placement=placement, student_id__in=list(members)
+        rows = list(
+            ScoreSync.objects.select_for_update().filter(
+                placement=placement, student_id__in=list(members)
+            )
         )
+        grades = grades_for(placement, members)
         now = timezone.now()
         for row in rows:
             grade, sub = grades[row.student_id], members[row.student_id]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.dispatch import Signal
 
-grades_changed = Signal()
+grades_changed = Signal(use_caching=True)
 
 
 def announce(sender: type, pairs: Iterable[tuple[int, int]]) -> None:

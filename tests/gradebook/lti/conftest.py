@@ -38,8 +38,8 @@ def platform():
         lms.stop()
 
 
-@pytest.fixture
-def registered(db, platform, course):  # noqa: F811 (the fixture imported above)
+def register(platform, opened):
+    """What an administrator does in the admin for a new platform (docs/lti.md)."""
     registration = LtiRegistration.objects.create(
         name="Test LMS",
         issuer=platform.issuer,
@@ -52,9 +52,14 @@ def registered(db, platform, course):  # noqa: F811 (the fixture imported above)
         registration=registration, deployment_id=platform.deployment_id, is_active=True
     )
     access = PlatformAccess.objects.create(registration=registration)
-    access.courses.add(course)
+    access.courses.add(opened)
     platform.tool_jwks = Client().get("/lti/jwks/").json()
     return registration
+
+
+@pytest.fixture
+def registered(db, platform, course):  # noqa: F811 (the fixture imported above)
+    return register(platform, course)
 
 
 @pytest.fixture

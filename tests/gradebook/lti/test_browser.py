@@ -13,12 +13,11 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
-from lti_tool.models import LtiDeployment, LtiRegistration
 
 from gradebook.celery import app as celery_app
-from gradebook.lti.models import Placement, PlatformAccess
+from gradebook.lti.models import Placement
 from tests.browser import screenshot
+from tests.gradebook.lti.conftest import register
 from tests.gradebook.lti.platform import INSTRUCTOR, LEARNER, Platform
 from tests.gradebook.quizzes.factories import item, make_course
 
@@ -33,19 +32,7 @@ def lms(live_server):
     tool = live_server.url.replace("localhost", "127.0.0.1")
     platform = Platform(tool_base=tool).start()
     course = make_course()
-    registration = LtiRegistration.objects.create(
-        name="Test LMS",
-        issuer=platform.issuer,
-        client_id=platform.client_id,
-        auth_url=platform.auth_url,
-        token_url=platform.token_url,
-        keyset_url=platform.keyset_url,
-    )
-    LtiDeployment.objects.create(
-        registration=registration, deployment_id=platform.deployment_id, is_active=True
-    )
-    PlatformAccess.objects.create(registration=registration).courses.add(course)
-    platform.tool_jwks = Client().get("/lti/jwks/").json()
+    register(platform, course)
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True  # grades go out from the live server's thread
     yield platform, course

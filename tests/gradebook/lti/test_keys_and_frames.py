@@ -91,6 +91,15 @@ def test_the_frame_policy_replaces_only_frame_ancestors(policy, expected):
     assert frame_policy(policy, ["https://lms.example"]) == expected
 
 
+def test_a_refusal_and_the_cookie_check_show_inside_any_lms_frame(client, db):
+    refused = client.get("/lti/login/")
+    check = client.get("/lti/login/", {"iss": "https://lms.example", "login_hint": "x"})
+
+    for response in (refused, check):
+        assert "X-Frame-Options" not in response
+        assert response["Content-Security-Policy"].endswith("frame-ancestors *")
+
+
 def _settings_in_subprocess(env: dict[str, str], expression: str) -> subprocess.CompletedProcess:
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
     return subprocess.run(
