@@ -48,6 +48,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -188,9 +189,12 @@ class Deployment:
     # --- set-up ---------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
+        database = 0
         if self.args.redis_url:
-            redis_url = self.args.redis_url.rstrip("/")
-            base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+            # redis://host:port/N: the broker in database N, the cache in N + 1.
+            parts = urlsplit(self.args.redis_url)
+            base = f"{parts.scheme}://{parts.netloc}"
+            database = int(parts.path.strip("/") or 0)
         else:
             port = free_port()
             self.redis = subprocess.Popen(
@@ -204,7 +208,7 @@ class Deployment:
             )  # fmt: skip
             base = f"redis://127.0.0.1:{port}"
             wait_for(lambda: _redis_answers(port), timeout=20, what="redis-server")
-        if base.endswith(":6379"):
+        if base.endswith(":6379") or base.rstrip("/").count(":") < 2:
             raise CheckFailed("port 6379 belongs to CI and other work: give another Redis")
         models_dir = os.environ.get("MODELS_DIR", str(ROOT / "var" / "models"))
         env = {
@@ -217,8 +221,8 @@ class Deployment:
                 "DJANGO_SETTINGS_MODULE": "gradebook.settings",
                 "PYTHONUNBUFFERED": "1",
                 "DATABASE_URL": self.database_url,
-                "CELERY_BROKER_URL": f"{base}/0",
-                "CACHE_URL": f"{base}/1",
+                "CELERY_BROKER_URL": f"{base}/{database}",
+                "CACHE_URL": f"{base}/{database + 1}",
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "VAR_DIR": str(self.workdir / "var"),
@@ -674,7 +678,11 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/gradebook_deploy_check"
     )
-    parser.add_argument("--redis-url", default="", help="default: a private redis-server")
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="redis://host:port/N (broker in N, cache in N+1); default: a private redis-server",
+    )
     parser.add_argument("--tiny-text", action="store_true", help="prepare_models --tiny-text")
     parser.add_argument("--skip-kill", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
