@@ -18,7 +18,7 @@ from gradebook.quizzes.models import Attempt
 from tests.gradebook.lti.platform import INSTRUCTOR, LEARNER, Browser
 from tests.gradebook.quizzes.factories import item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 
 def test_deep_link_launch_answer_override_and_the_lms_gets_each_score(
