@@ -339,7 +339,7 @@ LOGGING = {
 }
 
 
-# --- Behind a TLS proxy (docs/deploy.md) -----------------------------------------------------------
+# --- Behind a TLS proxy (docs/deploy.md) --------------------------------------------------------
 # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx.conf sets it on every
 # request); only then may Django believe the header. LTI needs it: its launch URL must be
 # https:// and its cookies Secure.
