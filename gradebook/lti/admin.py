@@ -25,7 +25,7 @@ class PlatformAccessInline(admin.StackedInline):
     model = PlatformAccess
     can_delete = False
     filter_horizontal = ("courses",)
-    verbose_name_plural = _("what this platform may do")
+    verbose_name = verbose_name_plural = _("what this platform may do")
 
 
 admin.site.unregister(LtiRegistration)
