@@ -9,9 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def _policy(response) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
-    return {
-        part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()
-    }
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
 
 
 def test_pages_carry_a_strict_policy(client, alice):
