@@ -124,7 +124,7 @@ def test_an_alias_inside_its_own_value_is_refused():
     [
         ("course: demo\npoints: " + "9" * 5000 + "\n", "bank.yaml", "bank.yaml:2:9: points"),
         ("course: demo\npoints: -" + "9" * 200 + ".5\n", "bank.yaml", "bank.yaml:2:9: points"),
-        ('{"course": "demo",\n "points": ' + "7" * 5000 + "}", "bank.json", "bank.json:2:12: points"),
+        ('{"course": "demo",\n "points": ' + "7" * 5000 + "}", "b.json", "b.json:2:12: points"),
     ],
 )
 def test_an_oversize_number_is_refused_with_file_line_and_column(text, name, place):
