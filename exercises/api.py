@@ -55,10 +55,10 @@ class OutputSerializer(serializers.Serializer):
     text = serializers.CharField()
 
     def get_url(self, output: Any) -> str | None:
-        if not output.file:
+        url = output.url
+        if url is None:
             return None
         request = self.context.get("request")
-        url = output.file.url
         return request.build_absolute_uri(url) if request else url
 
 

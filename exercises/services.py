@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -469,7 +470,11 @@ def job_store_result(
     is recorded. Returns whether this run's outputs were stored.
     """
     files, meta = _files_for(job, result)
-    names = write_outputs(f"generations/job-{job.pk}/attempt-{job.attempts}", files)
+    # A random folder name: should MEDIA_ROOT ever be exposed by a misconfigured proxy, the
+    # files still cannot be walked by counting job ids.
+    names = write_outputs(
+        f"generations/{secrets.token_urlsafe(16)}/job-{job.pk}/attempt-{job.attempts}", files
+    )
     try:
         with transaction.atomic():
             now = timezone.now()

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from exercises import access, services
+from exercises.storage import serve_output
 from exercises.validation import ExerciseInputError, bounds_for, exercise_models
 from gradebook.quizzes import access as quiz_access
 from gradebook.quizzes.services import SubmitError
@@ -117,6 +118,17 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The generation was queued again."))
     return redirect("exercises:submission", job.submission_id)
+
+
+@login_required
+@require_GET
+def output_file(request: HttpRequest, output_id: int, name: str) -> HttpResponseBase:
+    """A generated image, frame or text file, to the student who made it and the course's
+    teachers only (the attempt's rule); a 404 for everyone else."""
+    output = access.output_for_user(request.user, output_id)
+    if name != output.filename:
+        raise Http404("No such output.")
+    return serve_output(output.file.name, download_name=output.filename)
 
 
 @login_required
