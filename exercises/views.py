@@ -40,6 +40,7 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
     """GET: the form alone. POST: submit it; errors re-render it with the values kept."""
     item = quiz_access.item_for_student(request.user, item_id)
     errors: dict[str, str] = {}
+    status, retry_after = 200, None
     if request.method == "POST":
         try:
             submission = services.exercise_submit(
@@ -50,19 +51,25 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
                 settings_in=settings_from_post(item.spec, request.POST),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
+        except services.QuotaExceeded as error:
+            errors, status, retry_after = error.errors, 429, error.retry_after
+        except services.QueueFull as error:
+            errors, status, retry_after = error.errors, 503, error.retry_after
         except ExerciseInputError as error:
-            errors = error.errors
+            errors, status = error.errors, 400
         except SubmitError as error:
-            errors = {error.field or "form": error.message}
+            errors, status = {error.field or "form": error.message}, 400
         else:
             return redirect("exercises:submission", submission.pk)
-    status = 400 if errors else 200
-    return render(
+    response = render(
         request,
         "exercises/form.html",
         {"exercise_item": item, "errors": errors, "values": request.POST},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required

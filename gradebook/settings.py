@@ -374,7 +374,11 @@ for _name, _value in (
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))
+# Jobs queued or running: per student, per course and on the whole server. A submit over a cap
+# is refused (429 for the student's own, 503 for the course's or server's) with Retry-After.
 GENERATION_MAX_WAITING_JOBS = env_int("GENERATION_MAX_WAITING_JOBS", 4)
+GENERATION_MAX_QUEUED_PER_COURSE = env_int("GENERATION_MAX_QUEUED_PER_COURSE", 60)
+GENERATION_MAX_QUEUED_JOBS = env_int("GENERATION_MAX_QUEUED_JOBS", 200)
 GENERATION_BATCH_SIZE = env_int("GENERATION_BATCH_SIZE", 8)
 # "auto": CUDA fp16, else CPU bf16 where the CPU has it, else fp32 (exercises/runners/device.py).
 GENERATION_DEVICE = env_str("GENERATION_DEVICE", "auto")
