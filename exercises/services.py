@@ -129,9 +129,8 @@ def queue_state(*, course_id: int | None = None) -> QueueFull | None:
     total = waiting.count()
     limit = settings.GENERATION_MAX_QUEUED_JOBS
     if total >= limit:
-        return QueueFull(
-            scope="server", waiting=total, limit=limit, retry_after=estimate_wait_s(total - limit + 1)
-        )
+        wait = estimate_wait_s(total - limit + 1)
+        return QueueFull(scope="server", waiting=total, limit=limit, retry_after=wait)
     if course_id is not None:
         course_limit = settings.GENERATION_MAX_QUEUED_PER_COURSE
         in_course = waiting.filter(submission__attempt__item__course_id=course_id).count()
