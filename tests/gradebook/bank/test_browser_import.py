@@ -82,7 +82,10 @@ def test_the_api_docs_and_a_lesson_run_under_the_policy(browser_page, alice):
     course.enroll(alice)
     page = browser_page
     blocked: list[str] = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+    page.on(
+        "console",
+        lambda m: "Content Security Policy" in m.text and blocked.append(f"{page.url}: {m.text}"),
+    )
     page.goto("/accounts/login/")
     page.fill("#id_username", "alice")
     page.fill("#id_password", "alice-pass-123")
@@ -93,7 +96,7 @@ def test_the_api_docs_and_a_lesson_run_under_the_policy(browser_page, alice):
     assert "/api/teach/" not in page.content()
     lesson = course.active_lessons().first()
     page.goto(f"/learn/{course.slug}/{lesson.slug}/")
-    page.select_option("#lang", "ko")  # the language switch now runs from site.js
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang", "ko")  # the language switch now runs from site.js
     assert page.locator("html").get_attribute("lang") == "ko"
     assert blocked == []
