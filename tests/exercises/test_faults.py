@@ -16,29 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.stack import (
-    RedisServer,
-    Stack,
-    free_port,
-    migrated_template,
-    stop_process,
-    wait_for,
-)
+from tests.exercises.stack import RedisServer, Stack, free_port, stop_process, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory):
-    return migrated_template(tmp_path_factory.mktemp("faults-template"))
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

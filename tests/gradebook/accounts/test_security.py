@@ -121,9 +121,14 @@ def test_weak_passwords_are_refused(django_user_model, password):
         validate_password(password, user=student3)
 
 
-def test_a_good_password_passes(django_user_model):
-    student3 = django_user_model.objects.create_user("student3", "s3@example.com", "x")
-    validate_password("violet-kettle-harbour", user=student3)
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("student3", "violet-kettle-harbour"), ("student", "student-demo-2026")],
+)
+def test_a_good_password_passes(django_user_model, username, password):
+    # The demo accounts' passwords contain the username, with enough of their own besides.
+    user = django_user_model.objects.create_user(username, f"{username}@example.com", "x")
+    validate_password(password, user=user)
 
 
 def test_the_password_page_refuses_the_username_twice(client, django_user_model):

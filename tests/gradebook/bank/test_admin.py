@@ -38,17 +38,6 @@ def test_staff_without_the_import_permission_are_refused(client, django_user_mod
 
 
 @pytest.fixture
-def eager_celery():
-    """Run tasks in-process when published (the broker and worker are tested elsewhere)."""
-    from gradebook.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks, eager_celery):
     """Run whatever the block publishes on commit, as a worker would, right after it."""
 

@@ -15,16 +15,6 @@ from .conftest import SMALL_BANK
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def eager_celery():
-    from gradebook.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def test_an_admin_imports_a_changed_key_and_sees_what_it_touches(
     browser_page, ada, alice, eager_celery, tmp_path
 ):
