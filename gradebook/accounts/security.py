@@ -19,9 +19,7 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_lockout_message
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -119,13 +117,16 @@ def _revoke_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
         tokens_revoke(user)
 
 
-@receiver(pre_save, dispatch_uid="accounts.revoke_tokens_on_password_change")
-def _revoke_on_password_change(
+def revoke_on_password_change(
     sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
 ) -> None:
     """Whatever changed the password (the password page, the admin, ``changepassword``, a
-    script's ``set_password``), the tokens issued under the old one stop working."""
-    if sender is not get_user_model() or instance.pk is None:
+    script's ``set_password``), the tokens issued under the old one stop working.
+
+    Connected for the user model only (``AccountsConfig.ready``): a receiver for every model
+    would also listen to ``Attempt``, whose hot-path insert skips signals on purpose.
+    """
+    if instance.pk is None:
         return
     if update_fields is not None and "password" not in update_fields:
         return  # the login's last_login update, and other partial saves: no query

@@ -110,7 +110,8 @@ def test_check_deploy_reports_only_the_two_https_settings_a_proxy_sets():
     redirect, which the TLS-terminating proxy sets (README, "Production")."""
     import secrets
 
-    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment does not.
+    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     full.update({"PRODUCTION": "1", "SECRET_KEY": secrets.token_urlsafe(50)})
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],

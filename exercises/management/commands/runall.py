@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -35,13 +36,23 @@ def _signal_group(child: subprocess.Popen, sig: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    """Whether any process of group ``pgid`` is still running. Zombies do not count: one whose
+    parent died waits for PID 1 to reap it, which in a container may never happen."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
         return True
-    return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def stop_children(
@@ -63,6 +74,10 @@ def stop_children(
         if log is not None:
             log(f"{name} did not stop within {grace:.0f} s: killing its processes")
         _signal_group(child, signal.SIGKILL)
+    # SIGKILL is delivered asynchronously: return once the processes are really gone.
+    killed_by = time.monotonic() + 5
+    while any(_group_alive(c.pid) for c in pending.values()) and time.monotonic() < killed_by:
+        time.sleep(0.05)
     for child in children.values():
         # An unkillable process (uninterruptible sleep) is left to the OS: do not hang on it.
         with contextlib.suppress(subprocess.TimeoutExpired):
