@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from gradebook.textsafety import bidi_message, first_bidi_control
+
 DEFAULT_PROMPT_MAX = 500
 DEFAULT_REFLECTION_MAX = 200
 MAX_SEED = 2**31 - 1
@@ -108,6 +110,9 @@ def clean_text(
     text = value.replace("\r\n", "\n").strip()
     if "\x00" in text:
         raise ExerciseInputError({field: f"{label} contains a NUL character; remove it."})
+    bidi = first_bidi_control(text)
+    if bidi is not None:
+        raise ExerciseInputError({field: bidi_message(label, *bidi)})
     if required and not text:
         raise ExerciseInputError({field: f"{label} is empty: write something first."})
     if max_chars is not None and len(text) > max_chars:

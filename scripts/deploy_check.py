@@ -497,7 +497,8 @@ def check_exactly_once(
             path = media / output["file"]
             if not path.is_file() or path.stat().st_size == 0:
                 problems.append(f"job {job['id']}: {output['file']} is not in the shared folder")
-        runs = sorted(p.name for p in (media / "generations" / f"job-{job['id']}").iterdir())
+        # generations/<random>/job-<id>/attempt-<n>/: a second run would add another folder.
+        runs = sorted(p.name for p in media.glob(f"generations/*/job-{job['id']}/*"))
         if runs != [f"attempt-{job['attempts']}"]:
             problems.append(f"job {job['id']} has output folders {runs}")
     if problems:

@@ -7,6 +7,8 @@ without JavaScript too.
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,8 +20,23 @@ from django.views.decorators.http import require_POST
 
 from gradebook.progress.services import progress_for
 from gradebook.quizzes import access, services
+from gradebook.quizzes.api import SubmitThrottle
 from gradebook.quizzes.forms import response_from_post
 from gradebook.quizzes.views_common import lesson_items_payload
+from gradebook.throttling import throttle_page
+
+
+def too_many_answers(request: HttpRequest, wait: float, *, back: str) -> HttpResponse:
+    """429 for the no-JavaScript form: what happened, how long to wait, the way back."""
+    seconds = max(1, math.ceil(wait))
+    response = render(
+        request,
+        "quizzes/too_many_answers.html",
+        {"seconds": seconds, "back": back},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @login_required
@@ -83,6 +100,10 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
 @require_POST
 def submit(request: HttpRequest, item_id: int) -> HttpResponse:
     item = access.item_for_student(request.user, item_id)
+    url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
+    wait = throttle_page(request, SubmitThrottle)  # the API's limit, counted in the same window
+    if wait is not None:
+        return too_many_answers(request, wait, back=f"{url}#item-{item.pk}")
     try:
         services.submit_answer(
             student=request.user,
@@ -92,7 +113,6 @@ def submit(request: HttpRequest, item_id: int) -> HttpResponse:
         )
     except services.SubmitError as error:
         messages.error(request, error.message, extra_tags=f"item-{item.pk}")
-    url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
     return redirect(f"{url}#item-{item.pk}")
 
 

@@ -40,7 +40,7 @@ def world(deploy_check, tmp_path):
         )
         outputs = []
         for name in files:
-            path = media / "generations" / f"job-{job_id}" / f"attempt-{attempts}" / name
+            path = media / "generations" / "Xy7" / f"job-{job_id}" / f"attempt-{attempts}" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"data")
             kind_of = "text" if name.endswith(".json") else "frame" if "frame" in name else "image"
@@ -77,7 +77,9 @@ def test_a_clean_run_passes_and_counts_jobs_per_worker(deploy_check, world):
             "is not in the shared folder",
         ),
         (
-            lambda j, media: (media / "generations" / "job-1" / "attempt-2").mkdir(),
+            lambda j, media: (media / "generations" / "Qz9" / "job-1" / "attempt-2").mkdir(
+                parents=True
+            ),
             "has output folders",
         ),
     ],

@@ -36,6 +36,11 @@ def test_deep_link_launch_answer_override_and_the_lms_gets_each_score(
     assert "lesson:ai-gen/text-vs-images" in picker.content.decode()
     chosen = tara.client.post("/lti/deep-link/", {"target": "lesson:ai-gen/text-vs-images"})
     assert chosen.status_code == 200
+    # The page's form posts to the LMS: its Content-Security-Policy lets it, there only.
+    form_action = next(
+        part for part in chosen["Content-Security-Policy"].split(";") if "form-action" in part
+    )
+    assert platform.base in form_action
     placed = tara.return_deep_link(chosen)
 
     # The platform checked the tool's signature and made the link and its gradebook column.
