@@ -149,11 +149,17 @@ def _done(facts: _ItemFacts, row: dict[str, Any] | None) -> bool:
 # --- Recording changes ----------------------------------------------------------------------------
 
 
+#: Pairs per ``lti.scores_changed`` message, and students per transaction of a refresh: a
+#: regrade of a big class changes thousands of grades at once.
+CHUNK = 500
+
+
 def request_refresh(pairs: list[tuple[int, int]]) -> None:
     """Queue ``scores_refresh`` for these (student, item) pairs (after a commit)."""
     from gradebook.lti.tasks import scores_changed
 
-    scores_changed.delay([list(pair) for pair in pairs])
+    for start in range(0, len(pairs), CHUNK):
+        scores_changed.delay([list(pair) for pair in pairs[start : start + CHUNK]])
 
 
 def request_placement_refresh(placement_id: int, student_id: int) -> None:
@@ -217,9 +223,9 @@ def scores_refresh(
     for placement_id, students in wanted.items():
         placement = by_placement[placement_id]
         context_id = placement.resource_link.context_id
-        members = {s: subs[(context_id, s)] for s in students if (context_id, s) in subs}
-        if members:
-            changed.extend(_record(placement, members))
+        members = [(s, subs[(context_id, s)]) for s in sorted(students) if (context_id, s) in subs]
+        for start in range(0, len(members), CHUNK):
+            changed.extend(_record(placement, dict(members[start : start + CHUNK])))
     if changed:
         ids = list(changed)
         transaction.on_commit(lambda: publish_sends(ids), robust=True)

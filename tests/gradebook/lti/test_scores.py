@@ -353,3 +353,21 @@ def test_a_link_without_a_line_item_gets_one_made_through_ags(
     # The next grade goes to the same column: none is made twice.
     answer(user, course, "ce-loss", "1.2")
     assert len(platform.line_items) == 1
+
+
+def test_a_big_regrade_is_refreshed_in_messages_of_bounded_size(eager_celery, db):
+    from celery.signals import task_prerun
+
+    sizes = []
+
+    def count(sender=None, args=None, **kwargs):
+        if sender.name == "lti.scores_changed":
+            sizes.append(len(args[0]))
+
+    task_prerun.connect(count)
+    try:
+        scores.request_refresh([(student, 1) for student in range(1, 1201)])
+    finally:
+        task_prerun.disconnect(count)
+
+    assert sizes == [scores.CHUNK, scores.CHUNK, 1200 - 2 * scores.CHUNK]
