@@ -4,9 +4,8 @@ from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 
-from gradebook.api_schema import DocsView, SchemaView
-
 from gradebook import health
+from gradebook.api_schema import DocsView, SchemaView
 
 api_patterns = [
     path("", include("gradebook.accounts.api_urls")),
