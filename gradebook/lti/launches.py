@@ -281,6 +281,15 @@ def _placement(lti_launch: LtiLaunch, claims: dict[str, Any]) -> Placement | Non
         placement = place(link, ref)
     if placement is None:
         return None
+    allowed = targets.allowed_courses(lti_launch.registration)
+    if not allowed.filter(pk=placement.course_id).exists():
+        # An administrator closed the course to this platform after the link was placed.
+        raise LaunchRefused(
+            "target",
+            _("This link opens a course that is no longer open to your LMS."),
+            detail=f"course {placement.course_id} not in the platform's access",
+            status=404,
+        )
     ags = claims.get(AGS_CLAIM) or {}
     scopes = list(ags.get("scope") or [])
     if scopes != placement.ags_scopes:

@@ -165,3 +165,17 @@ def test_a_lesson_with_no_items_yet_is_placed_without_a_gradebook_column(course)
         "resourceId": LESSON,
         "tag": "gradebook",
     }
+
+
+def test_a_course_closed_to_the_platform_after_placing_is_refused(
+    browser, platform, registered, course
+):
+    platform.person("alice")
+    link = platform.link("Lesson 1", custom={"gradebook_target": LESSON}, graded=7)
+    assert browser.launch("alice", platform.resource_message("alice", link)).status_code == 302
+    registered.access.courses.remove(course)
+
+    response = browser.launch("alice", platform.resource_message("alice", link))
+
+    assert response.status_code == 404
+    assert "no longer open to your LMS" in response.content.decode()
