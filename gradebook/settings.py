@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gradebook.quizzes",
     "gradebook.progress",
     "gradebook.grades",
+    "gradebook.ui",
     "exercises",
 ]
 

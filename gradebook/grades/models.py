@@ -288,3 +288,34 @@ class RegradeChange(models.Model):
     @property
     def delta(self) -> float:
         return (self.new_score or 0.0) - (self.old_score or 0.0)
+
+
+class FeedbackSeen(models.Model):
+    """When a student last opened the feedback page of one of their attempts.
+
+    A teacher's review or override newer than this (``GradeChange.changed_at``) is "new
+    feedback": the dashboard, the lesson page and My grades point the student to it until
+    they open it. No row means the student never opened it.
+    """
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_seen"
+    )
+    attempt = models.ForeignKey(
+        "quizzes.Attempt", on_delete=models.CASCADE, related_name="feedback_seen"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "attempt"], name="unique_feedback_seen")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} saw {self.attempt_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def mark(cls, *, student: Any, attempt: Any) -> None:
+        cls.objects.update_or_create(
+            student=student, attempt=attempt, defaults={"seen_at": timezone.now()}
+        )

@@ -165,6 +165,35 @@ def review_save(
     return review
 
 
+def review_group(
+    *,
+    attempts: list[Attempt],
+    by: Any,
+    rubric_scores: dict[str, Any] | None = None,
+    points: Any = None,
+    comment: str = "",
+) -> list[Review]:
+    """Return one review to every attempt of a group of identical answers (answer groups).
+
+    All or nothing: the reviews are saved in one transaction, so a refused score (a missing
+    criterion) leaves every attempt of the group as it was.
+    """
+    if not attempts:
+        raise GradingError("This group has no answers left to review.", code="empty_group")
+    with transaction.atomic():
+        return [
+            review_save(
+                attempt=attempt,
+                by=by,
+                rubric_scores=rubric_scores,
+                points=points,
+                comment=comment,
+                action="return",
+            )
+            for attempt in attempts
+        ]
+
+
 # --- Overrides ----------------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ without JavaScript too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,19 +18,42 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gradebook.progress.services import progress_for
+from gradebook.courses.models import Item
+from gradebook.grades.selectors import new_feedback_for
+from gradebook.progress.achievements import CATALOGUE
+from gradebook.progress.services import ItemState, item_states, progress_for
 from gradebook.quizzes import access, services
 from gradebook.quizzes.forms import response_from_post
 from gradebook.quizzes.views_common import lesson_items_payload
+from gradebook.ui.grader_messages import translate_message
 
 
 @login_required
 def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     course = access.course_for_student(request.user, slug)
     progress = progress_for(request.user, course)
-    lessons = [(lesson, progress.lessons.get(lesson.pk)) for lesson in course.active_lessons()]
+    items = list(
+        Item.objects.filter(course=course, retired_at__isnull=True)
+        .only("id", "key", "title", "lesson_id", "type", "max_attempts", "order")
+        .order_by("order", "id")
+    )
+    states = item_states(request.user, [i.pk for i in items])
+    by_lesson: dict[int, list[tuple[Item, ItemState]]] = {}
+    for item in items:
+        by_lesson.setdefault(item.lesson_id, []).append((item, states.get(item.pk, ItemState())))
+    lessons = [
+        (lesson, progress.lessons.get(lesson.pk), by_lesson.get(lesson.pk, []))
+        for lesson in course.active_lessons()
+    ]
     return render(
-        request, "quizzes/course.html", {"course": course, "progress": progress, "lessons": lessons}
+        request,
+        "quizzes/course.html",
+        {
+            "course": course,
+            "progress": progress,
+            "lessons": lessons,
+            "new_feedback": new_feedback_for(request.user, course=course),
+        },
     )
 
 
@@ -42,7 +67,12 @@ def _js_strings() -> dict[str, str]:
         "undecided": _(
             "Could not decide: this answer was not counted as wrong. Try rewriting it more simply."
         ),
-        "pending_review": _("Waiting for review"),
+        "pending_review": _("Awaiting review"),
+        "needs_review": _("Awaiting review"),
+        "done": _("Done"),
+        "best": _("best %(s)s") % {"s": "{s}"},
+        "latest_try": _("Latest try:"),
+        "not_graded": _("Not graded"),
         "score": _("Score"),
         "try": _("Try"),
         "hint": _("Hint"),
@@ -61,6 +91,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
     progress = progress_for(request.user, course)
     lessons = list(course.active_lessons())
     index = next(i for i, other in enumerate(lessons) if other.pk == lesson.pk)
+    notices = new_feedback_for(request.user, lesson=lesson)
     return render(
         request,
         "quizzes/lesson.html",
@@ -71,12 +102,23 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
             "lesson_count": len(lessons),
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
-            "items": lesson_items_payload(request.user, lesson),
+            "items": _with_feedback(lesson_items_payload(request.user, lesson), notices),
             "progress": progress,
             "lesson_progress": progress.lessons.get(lesson.pk),
             "js_strings": _js_strings(),
+            "achievement_codes": [a.code for a in CATALOGUE],
         },
     )
+
+
+def _with_feedback(items: list[dict[str, Any]], notices: list[Any]) -> list[dict[str, Any]]:
+    """Mark each item card whose teacher feedback the student has not opened yet."""
+    unseen = {}
+    for notice in notices:
+        unseen.setdefault(notice.attempt.item_id, notice.attempt.pk)
+    for data in items:
+        data["new_feedback"] = unseen.get(data["id"])
+    return items
 
 
 @login_required
@@ -91,7 +133,7 @@ def submit(request: HttpRequest, item_id: int) -> HttpResponse:
             idempotency_key=request.POST.get("idempotency_key") or None,
         )
     except services.SubmitError as error:
-        messages.error(request, error.message, extra_tags=f"item-{item.pk}")
+        messages.error(request, translate_message(error.message), extra_tags=f"item-{item.pk}")
     url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
     return redirect(f"{url}#item-{item.pk}")
 
