@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from gradebook.courses.bank.errors import BankInvalid, Path, format_path
 from gradebook.courses.bank.exporting import dump_yaml, ordered
@@ -161,8 +162,10 @@ def _mistakes(data: Mapping[str, Any], p: str, base: list[Any]) -> list[dict[str
 
 
 def _same_or(old: Any, new: Any) -> Any:
-    """``new``, unless it is ``old`` written another way (``4`` and ``4.0``)."""
+    """``new``, unless it is ``old`` written another way (``4`` and ``4.0``, ``"4"`` and 4)."""
     if isinstance(old, int | float) and isinstance(new, int | float) and old == new:
+        return old
+    if isinstance(old, str) and isinstance(new, int | float) and _text(new) == old.strip():
         return old
     return new
 
@@ -437,7 +440,7 @@ def spec_from_yaml(text: str) -> tuple[dict[str, Any] | None, Document | None, l
     except BankInvalid as exc:
         return None, None, [Problem(e.field, e.message, e.line) for e in exc.errors]
     if not isinstance(doc.data, dict):
-        return None, doc, [Problem("", "the item must be a mapping (key: value lines)", 1)]
+        return None, doc, [Problem("", _("the item must be a mapping (key: value lines)"), 1)]
     return doc.data, doc, []
 
 
@@ -493,23 +496,32 @@ def check_spec(
     if item is None:
         if isinstance(key, str) and key and Item.objects.filter(course=course, key=key).exists():
             check.errors.append(
-                Problem("id", f"the course already has an item {key!r}: choose another id")
+                Problem(
+                    "id",
+                    _("the course already has an item '%(key)s': choose another id") % {"key": key},
+                )
             )
     else:
         if key != item.key:
             check.errors.append(
                 Problem(
                     "id",
-                    f"the id cannot change (it is {item.key!r}): answers and exports find the "
-                    "item by it; create a new item instead",
+                    _(
+                        "the id cannot change (it is '%(key)s'): answers and exports find the "
+                        "item by it; create a new item instead"
+                    )
+                    % {"key": item.key},
                 )
             )
         if spec.get("type") != item.type and item.attempts.exists():
             check.errors.append(
                 Problem(
                     "type",
-                    f"this item has answers as a {item.type} item; create a new item to change "
-                    "its type",
+                    _(
+                        "this item has answers as a %(type)s item; create a new item to change "
+                        "its type"
+                    )
+                    % {"type": item.type},
                 )
             )
     if check.ok:

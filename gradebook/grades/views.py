@@ -14,8 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -29,8 +27,6 @@ from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import Attempt, GradeSource
 from gradebook.ui.status import grade_source_label, item_type_label
 
-EXERCISE_OUTPUTS_TEMPLATE = "exercises/_outputs.html"
-
 
 def _queue_url(filters: selectors.QueueFilters, **extra: Any) -> str:
     query = {**filters.as_query(), **extra}
@@ -41,14 +37,6 @@ def _attempt_url(attempt: Attempt | int, filters: selectors.QueueFilters) -> str
     pk = attempt if isinstance(attempt, int) else attempt.pk
     query = filters.as_query()
     return reverse("grades:attempt", args=[pk]) + ("?" + urlencode(query) if query else "")
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 # --- Home and queue -----------------------------------------------------------------------------
@@ -99,7 +87,7 @@ def queue_next(request: HttpRequest) -> HttpResponse:
     filters = selectors.QueueFilters.from_params(request.GET)
     first = selectors.review_queue(attempts, filters).first()
     if first is None:
-        messages.info(request, "Nothing left to review here.")
+        messages.info(request, _("Nothing left to review here."))
         return redirect(_queue_url(filters))
     return redirect(_attempt_url(first, filters))
 
@@ -236,14 +224,16 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
             errors[exc.field or "form"] = exc.message
         else:
             if action == "return":
-                messages.success(request, f"Returned to {attempt.student.get_username()}.")
-                _, nxt = selectors.queue_neighbours(
+                messages.success(
+                    request, _("Returned to %(name)s.") % {"name": attempt.student.get_username()}
+                )
+                __, nxt = selectors.queue_neighbours(
                     access.attempts_for_teacher(request.user), filters, attempt
                 )
                 if nxt is not None and request.POST.get("then") != "stay":
                     return redirect(_attempt_url(nxt, filters))
                 return redirect(_attempt_url(attempt, filters))
-            messages.success(request, "Draft saved; the student does not see it yet.")
+            messages.success(request, _("Draft saved; the student does not see it yet."))
             return redirect(_attempt_url(attempt, filters))
     return render(
         request,
@@ -301,9 +291,6 @@ def _attempt_context(
         "queue_url": _queue_url(filters),
         "filters": filters,
         "submission": submission,
-        "outputs_template": EXERCISE_OUTPUTS_TEMPLATE
-        if submission is not None and _template_exists(EXERCISE_OUTPUTS_TEMPLATE)
-        else "",
         "points_now": None
         if attempt.score is None
         else round(attempt.score * float(attempt.item.points), 2),
@@ -353,7 +340,9 @@ def attempt_override(request: HttpRequest, pk: int) -> HttpResponse:
         context["override_points"] = request.POST.get("points", "")
         context["override_reason"] = request.POST.get("reason", "")
         return render(request, "grades/attempt.html", context, status=400)
-    messages.success(request, "Grade overridden; the student sees the new grade and your reason.")
+    messages.success(
+        request, _("Grade overridden; the student sees the new grade and your reason.")
+    )
     return redirect(_attempt_url(attempt, filters))
 
 
@@ -475,7 +464,9 @@ def add_mistake(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             request, item, errors={exc.field or "form": exc.message}, posted=posted, status=400
         )
     messages.success(
-        request, f"Declared {posted['answer']!r} as a known mistake with your message."
+        request,
+        _("Declared “%(answer)s” as a known mistake with your message.")
+        % {"answer": posted["answer"]},
     )
     return redirect("grades:item", slug=slug, key=key)
 
@@ -560,16 +551,12 @@ def regrade_apply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         s = run.summary
-        messages.success(
-            request,
-            f"Applied {s.get('applied', 0)} grade changes"
-            + (
-                f"; skipped {s['skipped_stale']} changed since the preview"
-                if s.get("skipped_stale")
-                else ""
-            )
-            + ".",
-        )
+        applied = ngettext(
+            "Applied %(n)d grade change", "Applied %(n)d grade changes", s.get("applied", 0)
+        ) % {"n": s.get("applied", 0)}
+        if s.get("skipped_stale"):
+            applied += _("; skipped %(n)d changed since the preview") % {"n": s["skipped_stale"]}
+        messages.success(request, applied + ".")
     return redirect("grades:regrade", pk=pk)
 
 

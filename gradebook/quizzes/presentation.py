@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 import graders
 from gradebook.courses.models import Item
+from gradebook.ui.grader_messages import translate_message, translated
 
 #: Keys copied as-is from an exercise spec: bounds the student's form needs, nothing graded.
 _EXERCISE_KEYS = ("models", "reflection", "prompt", "settings")
@@ -75,7 +76,7 @@ def _input(
         out["placeholder"] = _placeholder(spec, kind, params)
     helps = [fill_placeholders(str(spec["help"]), params)] if spec.get("help") else []
     if grader_help:
-        helps.append(grader_help)
+        helps.append(translate_message(grader_help))
     if helps:
         out["help"] = " ".join(helps)
     return out
@@ -180,9 +181,10 @@ def attempt_feedback(attempt: Any, *, item_done: bool) -> dict[str, Any]:
             "outcome": p.get("outcome"),
             "score": p.get("score"),
             "correct": p.get("correct", False),
-            "feedback": p.get("feedback", ""),
+            "feedback": translate_message(p.get("feedback", "")),
             "interpretation": _safe_interp(p.get("interpretation")),
-            "hints": list(p.get("hints", [])),
+            "hints": translated(list(p.get("hints", []))),
+            "carried_forward": bool(p.get("carried_forward")),
         }
         for p in result.get("parts", []) or []
     ]
@@ -195,13 +197,13 @@ def attempt_feedback(attempt: Any, *, item_done: bool) -> dict[str, Any]:
         "score": attempt.score,
         "auto_score": attempt.auto_score,
         "correct": attempt.correct,
-        "feedback": attempt.feedback,
+        "feedback": translate_message(attempt.feedback),
         # A choice id or free text "read as" itself says nothing: only boxes show a reading.
         "interpretation": _safe_interp(interp)
         if interp and attempt.item.type in ("numeric", "symbolic")
         else None,
         "parts": parts,
-        "hints": list(result.get("hints", [])),
+        "hints": translated(list(result.get("hints", []))),
         "params": attempt.params,
         "response": attempt.response,
         "submitted_at": attempt.submitted_at,
@@ -229,6 +231,7 @@ class AnswerLine:
     label: str
     typed: str
     read_as: str = ""
+    prose: bool = False  # written text (free text, a reflection), not a value or a choice
 
 
 def _plain(value: Any) -> str:
@@ -263,6 +266,8 @@ def _one_line(spec: dict[str, Any], label: str, value: Any, interp: Any, params:
     if kind == "multiple_choice":
         return AnswerLine(label, _choice_text(spec, value, params))
     typed = _plain(value)
+    if kind == "free_text":
+        return AnswerLine(label, typed, prose=True)
     reading = ""
     if isinstance(interp, dict) and interp.get("ok") and kind in ("numeric", "symbolic"):
         canonical = str(interp.get("canonical") or "")
@@ -309,9 +314,9 @@ def answer_lines(
         data = response if isinstance(response, dict) else {"reflection": response}
         lines = []
         if data.get("prompt"):
-            lines.append(AnswerLine(_("Prompt"), _plain(data["prompt"])))
+            lines.append(AnswerLine(_("Prompt"), _plain(data["prompt"]), prose=True))
         if data.get("reflection"):
-            lines.append(AnswerLine(_("Reflection"), _plain(data["reflection"])))
+            lines.append(AnswerLine(_("Reflection"), _plain(data["reflection"]), prose=True))
         return lines
     return [_one_line(spec, "", response, result.get("interpretation"), params)]
 
@@ -345,7 +350,9 @@ def attempt_answer_lines(attempt: Any, item: Any = None) -> list[AnswerLine]:
 def _safe_interp(interp: dict[str, Any] | None) -> dict[str, Any] | None:
     if not interp:
         return None
-    return {
+    safe = {
         k: interp.get(k)
         for k in ("ok", "canonical", "latex", "mathml", "message", "position", "unit")
     }
+    safe["message"] = translate_message(safe.get("message") or "")
+    return safe

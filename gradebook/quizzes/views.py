@@ -38,9 +38,11 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("order", "id")
     )
     states = item_states(request.user, [i.pk for i in items])
-    by_lesson: dict[int, list[tuple[Item, ItemState]]] = {}
+    by_lesson: dict[int, list[tuple[Item, ItemState, bool]]] = {}
     for item in items:
-        by_lesson.setdefault(item.lesson_id, []).append((item, states.get(item.pk, ItemState())))
+        state = states.get(item.pk, ItemState())
+        done = state.done(item.type, item.max_attempts)
+        by_lesson.setdefault(item.lesson_id, []).append((item, state, done))
     lessons = [
         (lesson, progress.lessons.get(lesson.pk), by_lesson.get(lesson.pk, []))
         for lesson in course.active_lessons()

@@ -15,7 +15,7 @@
 
   function setup(form) {
     var out = form.querySelector(".rubric-total");
-    var rows = Array.prototype.slice.call(form.querySelectorAll("tr.criterion"));
+    var rows = Array.prototype.slice.call(form.querySelectorAll(".criterion"));
     var state = { form: form, rows: rows, active: 0 };
 
     state.update = function () {
@@ -31,12 +31,12 @@
     state.highlight = function (index) {
       if (!rows.length) return;
       state.active = Math.max(0, Math.min(rows.length - 1, index));
-      forms.forEach(function (f) { f.querySelectorAll("tr.criterion.active").forEach(function (r) { r.classList.remove("active"); }); });
+      forms.forEach(function (f) { f.querySelectorAll(".criterion.active").forEach(function (r) { r.classList.remove("active"); }); });
       rows[state.active].classList.add("active");
       current = state;
     };
     form.addEventListener("change", function (event) {
-      var row = event.target.closest("tr.criterion");
+      var row = event.target.closest(".criterion");
       if (row) state.highlight(rows.indexOf(row));
       state.update();
     });

@@ -90,8 +90,11 @@ def _gives_away(result: Any) -> bool:
         return False
     if result.outcome == "correct" and not getattr(result, "carried_forward", False):
         return True
-    # "Right value, but ..." (wrong form, too few digits): the value is the key's.
-    return result.outcome == "incorrect" and (result.feedback or "").startswith("Right value")
+    # Right value in the wrong form ("1.204" for -ln(0.3)), or with too few digits typed: the
+    # value is the key's all the same.
+    return result.outcome == "incorrect" and (
+        result.misconception == "wrong-form" or (result.feedback or "").startswith("Right value")
+    )
 
 
 def _probe(spec: dict[str, Any], part_id: str | None, answer: str, params: Any) -> bool:

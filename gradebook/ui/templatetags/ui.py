@@ -31,7 +31,7 @@ def achievement_icon(code: str, label: str = "") -> SafeString:
 def is_teacher(user: Any) -> bool:
     from gradebook.accounts.roles import is_teacher as check
 
-    return check(user)
+    return bool(getattr(user, "is_authenticated", False)) and check(user)
 
 
 @register.simple_tag
