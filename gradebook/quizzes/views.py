@@ -47,6 +47,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
         (lesson, progress.lessons.get(lesson.pk), by_lesson.get(lesson.pk, []))
         for lesson in course.active_lessons()
     ]
+    notices = new_feedback_for(request.user, course=course)
     return render(
         request,
         "quizzes/course.html",
@@ -54,7 +55,8 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "progress": progress,
             "lessons": lessons,
-            "new_feedback": new_feedback_for(request.user, course=course),
+            "new_feedback": notices,
+            "lessons_with_news": {n.attempt.item.lesson_id for n in notices},
         },
     )
 

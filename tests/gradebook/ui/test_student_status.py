@@ -95,10 +95,14 @@ def test_new_teacher_feedback_shows_until_the_student_opens_it(
         html = student_client.get(url).content.decode()
         assert "new grade or comment from your teacher" in html and feedback_url in html, url
     assert "New feedback from your teacher" in card(lesson_html(student_client), explain)
+    course_page = student_client.get(reverse("course", args=["ai-gen"])).content.decode()
+    assert 'class="badge ok new-feedback"' in course_page  # on the lesson's row
 
     student_client.get(feedback_url)  # opened: no longer new
     assert "new grade or comment" not in student_client.get(reverse("dashboard")).content.decode()
     assert "New feedback from your teacher" not in card(lesson_html(student_client), explain)
+    course_page = student_client.get(reverse("course", args=["ai-gen"])).content.decode()
+    assert "new-feedback" not in course_page
 
 
 def test_an_override_after_a_seen_grade_is_new_again(student_client, course, enrolled, tara):
