@@ -334,17 +334,12 @@ def form_unit(spec: dict[str, Any], prefix: str, kind: str) -> dict[str, Any]:
     """One answer box's fields as the form shows them (the item's own, or a part's)."""
     tolerance = spec.get("tolerance") if isinstance(spec.get("tolerance"), dict) else {}
     tol_kind = next((k for k in TOLERANCE_KINDS if k in tolerance), "")
-    unit: dict[str, Any] = {
+    plain = ("id", "label", "weight", "answer", "help", "placeholder", "unit", "min_chars")
+    unit: dict[str, Any] = {name: _text(spec.get(name)) for name in plain}
+    unit |= {
         "prefix": prefix,
         "type": kind,
-        "id": _text(spec.get("id")),
-        "label": _text(spec.get("label")),
-        "weight": _text(spec.get("weight")),
-        "answer": _text(spec.get("answer")),
-        "help": _text(spec.get("help")),
-        "placeholder": _text(spec.get("placeholder")),
         "hints": "\n".join(str(h) for h in spec.get("hints") or []),
-        "unit": _text(spec.get("unit")),
         "unit_required": spec.get("unit_required", True) is not False,
         "expressions": spec.get("expressions", True) is not False,
         "tol_kind": tol_kind,
@@ -355,7 +350,6 @@ def form_unit(spec: dict[str, Any], prefix: str, kind: str) -> dict[str, Any]:
         "log_base": _text(spec.get("log_base")) or "e",
         "multiple": bool(spec.get("multiple")),
         "shuffle": spec.get("shuffle", True) is not False,
-        "min_chars": _text(spec.get("min_chars")),
         "max_chars": _text(spec.get("max_chars")),
         "model_answer": _text(spec.get("model_answer")),
     }
@@ -404,18 +398,9 @@ def form_unit(spec: dict[str, Any], prefix: str, kind: str) -> dict[str, Any]:
 def form_view(spec: dict[str, Any]) -> dict[str, Any]:
     """Everything the editor form shows for ``spec``: item fields, its box or its parts."""
     kind = str(spec.get("type", ""))
-    view: dict[str, Any] = {
-        "id": _text(spec.get("id")),
-        "type": kind,
-        "title": _text(spec.get("title")),
-        "text": _text(spec.get("text")),
-        "points": _text(spec.get("points")),
-        "max_attempts": _text(spec.get("max_attempts")),
-        "retry_penalty": _text(spec.get("retry_penalty")),
-        "explanation": _text(spec.get("explanation")),
-        "unit": form_unit(spec, "", kind),
-        "parts": [],
-    }
+    fields = ("id", "title", "text", "points", "max_attempts", "retry_penalty", "explanation")
+    view: dict[str, Any] = {name: _text(spec.get(name)) for name in fields}
+    view.update(type=kind, unit=form_unit(spec, "", kind), parts=[])
     if kind == "multipart":
         view["parts"] = [
             {**form_unit(part, f"p{index}-", str(part.get("type", ""))), "origin": index}

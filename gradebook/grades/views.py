@@ -107,11 +107,7 @@ def answer_groups(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         key = request.POST.get("group", "")
         group = selectors.group_by_key(attempts, filters, key)
-        rubric_scores = {
-            k.removeprefix("rubric_"): v
-            for k, v in request.POST.items()
-            if k.startswith("rubric_") and v != ""
-        }
+        rubric_scores = _posted_rubric(request.POST)
         posted = {
             "group": key,
             "rubric_scores": rubric_scores,
@@ -162,6 +158,15 @@ def answer_groups(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _posted_rubric(data: Any) -> dict[str, str]:
+    """The rubric scores a review form posted: ``rubric_<criterion>`` fields, blanks left out."""
+    return {
+        key.removeprefix("rubric_"): value
+        for key, value in data.items()
+        if key.startswith("rubric_") and value != ""
+    }
+
+
 def _group_rubric(group: selectors.AnswerGroup, posted: dict[str, Any]) -> list[dict[str, Any]]:
     first = group.attempts[0]
     return _rubric_rows(
@@ -201,11 +206,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     posted: dict[str, Any] = {}
     if request.method == "POST":
         action = "return" if request.POST.get("action") == "return" else "draft"
-        rubric_scores = {
-            key.removeprefix("rubric_"): value
-            for key, value in request.POST.items()
-            if key.startswith("rubric_") and value != ""
-        }
+        rubric_scores = _posted_rubric(request.POST)
         posted = {
             "rubric_scores": rubric_scores,
             "points": request.POST.get("points", ""),

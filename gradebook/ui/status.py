@@ -116,15 +116,3 @@ def teacher_state(attempt: Any) -> str:
     from gradebook.grades.selectors import attempt_state
 
     return attempt_state(attempt)
-
-
-#: The lesson script's words for verdicts, translated on the server (json_script).
-def script_strings() -> dict[str, str]:
-    return {
-        "correct": _("Correct"),
-        "partially_correct": _("Partly correct"),
-        "incorrect": _("Not quite"),
-        "needs_review": _("Awaiting review"),
-        "not_graded": _("Not graded"),
-        "pending_review": _("Awaiting review"),
-    }
