@@ -113,7 +113,8 @@ class AnswerGroup:
 
     @property
     def students(self) -> list[str]:
-        return [a.student.get_username() for a in self.attempts]
+        """Each student once, though one may have sent the same answer twice."""
+        return list(dict.fromkeys(a.student.get_username() for a in self.attempts))
 
 
 def _group_key(text: str) -> str:

@@ -86,7 +86,7 @@ def test_identical_free_text_answers_are_scored_as_one_group(client, teaching, e
     client.force_login(tara)
     url = reverse("grades:answer_groups") + "?course=ai-gen&item=explain"
     html = client.get(url).content.decode()
-    assert html.count('class="card group"') == 2 and "2 students: alice, bob" in html
+    assert html.count('class="card group"') == 2 and "2 answers: alice, bob" in html
     group_key = re.search(r'name="group" value="([^"]+)"', html).group(1)
     response = client.post(
         reverse("grades:answer_groups"),
