@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from gradebook.courses.bank import BankInvalid, Document, bank_import, parse_bank_bytes
 from gradebook.courses.bank.errors import BankError
@@ -86,15 +87,15 @@ class CourseAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="lessons", ordering="n_lessons")
+    @admin.display(description=_("lessons"), ordering="n_lessons")
     def lesson_count(self, obj: Course) -> int:
         return obj.n_lessons  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description="items", ordering="n_items")
+    @admin.display(description=_("items"), ordering="n_items")
     def item_count(self, obj: Course) -> int:
         return obj.n_items  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description="bank extras (levels, achievements, x-…)")
+    @admin.display(description=_("bank extras (levels, achievements, x-…)"))
     def meta_json(self, obj: Course) -> str:
         return pretty_json(obj.meta)
 
@@ -127,7 +128,7 @@ class LessonAdmin(admin.ModelAdmin):
     readonly_fields = ("course", "slug", "created_at", "updated_at", "retired_at")
     inlines = [ItemInline]
 
-    @admin.display(boolean=True, description="active")
+    @admin.display(boolean=True, description=_("active"))
     def is_active(self, obj: Lesson) -> bool:
         return obj.retired_at is None
 
@@ -143,7 +144,7 @@ class RevisionInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="spec")
+    @admin.display(description=_("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -161,11 +162,11 @@ class ItemAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [RevisionInline]
 
-    @admin.display(description="spec (as in the bank)")
+    @admin.display(description=_("spec (as in the bank)"))
     def spec_json(self, obj: Item) -> str:
         return pretty_json(obj.spec)
 
-    @admin.display(boolean=True, description="active")
+    @admin.display(boolean=True, description=_("active"))
     def is_active(self, obj: Item) -> bool:
         return obj.retired_at is None
 
@@ -178,7 +179,7 @@ class ItemRevisionAdmin(ReadOnlyAdmin):
     fields = ("item", "number", "created_at", "created_by", "note", "spec_json")
     readonly_fields = fields
 
-    @admin.display(description="spec")
+    @admin.display(description=_("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -254,11 +255,11 @@ class BankImportAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     change_list_template = "admin/courses/bankimport/change_list.html"
 
-    @admin.display(description="files")
+    @admin.display(description=_("files"))
     def file_list(self, obj: BankImport) -> str:
         return ", ".join(obj.filenames)
 
-    @admin.display(description="changes")
+    @admin.display(description=_("changes"))
     def change_counts(self, obj: BankImport) -> str:
         parts = []
         for course in (obj.summary or {}).get("courses", []):
@@ -269,7 +270,7 @@ class BankImportAdmin(ReadOnlyAdmin):
             )
         return "; ".join(parts)
 
-    @admin.display(description="summary")
+    @admin.display(description=_("summary"))
     def summary_json(self, obj: BankImport) -> str:
         return pretty_json(obj.summary)
 
