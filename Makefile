@@ -27,9 +27,11 @@ setup: venv
 	$(PY) manage.py create_demo_accounts
 	$(PY) manage.py prepare_models
 
+# A laptop run asks for Django's debug pages (DEBUG=0 make run does not); settings never
+# turn them on by themselves.
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	$(PY) manage.py runall --host $(HOST) --port $(PORT)
+	DEBUG=$${DEBUG-1} $(PY) manage.py runall --host $(HOST) --port $(PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

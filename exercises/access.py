@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from exercises.models import ExerciseSubmission, GenerationJob
+from exercises.models import ExerciseSubmission, GenerationJob, GenerationOutput
 from gradebook.quizzes.access import attempt_for_user
 
 
@@ -54,6 +54,17 @@ def job_for_user(user: Any, job_id: Any) -> GenerationJob:
         raise Http404("No such job.")
     submission_for_user(user, job.submission_id)
     return job
+
+
+def output_for_user(user: Any, output_id: Any) -> GenerationOutput:
+    """A generated file the user may see (the attempt's rule), else 404."""
+    output = (
+        GenerationOutput.objects.select_related("job").filter(pk=_pk(output_id, "output")).first()
+    )
+    if output is None or not user.is_authenticated:
+        raise Http404("No such output.")
+    submission_for_user(user, output.job.submission_id)
+    return output
 
 
 def submissions_for_user(user: Any) -> QuerySet[ExerciseSubmission]:

@@ -26,10 +26,28 @@ class TooManyWaitingJobs(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "too_many_waiting_jobs"
 
+    def __init__(self, message: str, *, wait: int) -> None:
+        super().__init__(message)
+        self.wait = wait  # DRF's handler sends it as Retry-After
+
+
+class GenerationQueueFull(APIException):
+    """The server's (or the course's) generation queue is full: try later, not this student's
+    doing, so 503 rather than 429."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "generation_queue_full"
+
+    def __init__(self, message: str, *, wait: int) -> None:
+        super().__init__(message)
+        self.wait = wait
+
 
 def _refusal(error: ExerciseInputError) -> APIException:
     if isinstance(error, services.QuotaExceeded):
-        return TooManyWaitingJobs(error.message)
+        return TooManyWaitingJobs(error.message, wait=error.retry_after)
+    if isinstance(error, services.QueueFull):
+        return GenerationQueueFull(error.message, wait=error.retry_after)
     field = None if error.field == "form" else error.field
     return ValidationError({field or "non_field_errors": [error.message]})
 
@@ -55,10 +73,10 @@ class OutputSerializer(serializers.Serializer):
     text = serializers.CharField()
 
     def get_url(self, output: Any) -> str | None:
-        if not output.file:
+        url = output.url
+        if url is None:
             return None
         request = self.context.get("request")
-        url = output.file.url
         return request.build_absolute_uri(url) if request else url
 
 

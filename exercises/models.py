@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from exercises.runners.base import ImageRequest, TextRequest
@@ -236,3 +237,14 @@ class GenerationOutput(models.Model):
                 name="unique_output_per_step",
             )
         ]
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    @property
+    def url(self) -> str | None:
+        """Where the file is served, through the view that checks who asks (never MEDIA_URL)."""
+        if not self.file:
+            return None
+        return reverse("exercises:output", args=[self.pk, self.filename])

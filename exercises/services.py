@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
+import secrets
 import socket
 import threading
 import time
@@ -32,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from exercises.models import (
     WAITING_STATUSES,
@@ -63,13 +66,37 @@ logger = logging.getLogger(__name__)
 class QuotaExceeded(ExerciseInputError):
     """The student already has the most jobs waiting that one student may have."""
 
-    def __init__(self, waiting: int, limit: int) -> None:
+    def __init__(self, waiting: int, limit: int, *, retry_after: int = 60) -> None:
         super().__init__(
             {
-                "form": f"You already have {waiting} generations waiting (at most {limit} "
-                "at a time). Wait for them to finish, then submit again."
+                "form": _(
+                    "You already have %(waiting)s generations waiting (at most %(limit)s at a "
+                    "time). Wait for them to finish, then submit again."
+                )
+                % {"waiting": waiting, "limit": limit}
             }
         )
+        self.retry_after = retry_after
+
+
+class QueueFull(ExerciseInputError):
+    """The generation queue (the whole server's, or the course's share) is full: nothing was
+    stored; ``retry_after`` is an estimate, in seconds, of when there will be room."""
+
+    def __init__(self, *, scope: str, waiting: int, limit: int, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        if scope == "course":
+            text = _(
+                "Your course already has %(waiting)s generations waiting, its limit. Nothing "
+                "was sent; try again in about %(minutes)s minutes."
+            )
+        else:
+            text = _(
+                "The generation queue is full (%(waiting)s waiting). Nothing was sent; try "
+                "again in about %(minutes)s minutes."
+            )
+        super().__init__({"form": text % {"waiting": waiting, "minutes": minutes}})
+        self.scope, self.waiting, self.limit, self.retry_after = scope, waiting, limit, retry_after
 
 
 class TransientJobError(Exception):
@@ -84,14 +111,72 @@ def worker_name() -> str:
 # --- 1. Submitting --------------------------------------------------------------------------
 
 
-def _lock_quota(student: Any, new_jobs: int) -> None:
-    """Count the student's waiting jobs under a lock on their user row (one submit at a time)."""
+def estimate_wait_s(jobs_ahead: int) -> int:
+    """Seconds until ``jobs_ahead`` more jobs have finished, at the rate jobs finished in the
+    last ten minutes (a minute when nothing finished lately); between 10 s and 15 min."""
+    if jobs_ahead <= 0:
+        return 10
+    since = timezone.now() - timedelta(minutes=10)
+    finished = GenerationJob.objects.filter(finished_at__gte=since).count()
+    seconds = jobs_ahead * 600 / finished if finished else 60
+    return int(min(max(math.ceil(seconds), 10), 900))
+
+
+def queue_state(*, course_id: int | None = None) -> QueueFull | None:
+    """Why a new generation would be refused right now (the server's queue or the course's
+    share is full), or ``None``. Read-only: the exercise page shows it before a submit."""
+    waiting = GenerationJob.objects.filter(status__in=WAITING_STATUSES)
+    total = waiting.count()
+    limit = settings.GENERATION_MAX_QUEUED_JOBS
+    if total >= limit:
+        wait = estimate_wait_s(total - limit + 1)
+        return QueueFull(scope="server", waiting=total, limit=limit, retry_after=wait)
+    if course_id is not None:
+        course_limit = settings.GENERATION_MAX_QUEUED_PER_COURSE
+        in_course = waiting.filter(submission__attempt__item__course_id=course_id).count()
+        if in_course >= course_limit:
+            return QueueFull(
+                scope="course",
+                waiting=in_course,
+                limit=course_limit,
+                retry_after=estimate_wait_s(in_course - course_limit + 1),
+            )
+    return None
+
+
+def _lock_quota(student: Any, new_jobs: int, *, course_id: int) -> None:
+    """Count waiting jobs against the three caps: the student's (under a lock on their user
+    row, so it is exact), the course's (under a lock on the course row, exact too) and the
+    server's (counted, not locked: concurrent submits in different courses may overshoot it
+    by a few jobs, which a queue bound to protect the workers can afford)."""
+    from gradebook.courses.models import Course
+
     user_model = get_user_model()
     user_model.objects.select_for_update().filter(pk=student.pk).values_list("pk").first()
-    waiting = GenerationJob.objects.filter(student=student, status__in=WAITING_STATUSES).count()
+    waiting = GenerationJob.objects.filter(student=student, status__in=WAITING_STATUSES)
+    mine = waiting.count()
     limit = settings.GENERATION_MAX_WAITING_JOBS
-    if waiting + new_jobs > limit:
-        raise QuotaExceeded(waiting, limit)
+    if mine + new_jobs > limit:
+        oldest = waiting.order_by("queued_at").first()
+        ahead = 1
+        if oldest is not None:
+            ahead = GenerationJob.objects.filter(
+                status__in=WAITING_STATUSES, queued_at__lte=oldest.queued_at
+            ).count()
+        raise QuotaExceeded(mine, limit, retry_after=estimate_wait_s(ahead))
+    Course.objects.select_for_update().filter(pk=course_id).values_list("pk").first()
+    full = queue_state(course_id=course_id)
+    if full is None:
+        total = GenerationJob.objects.filter(status__in=WAITING_STATUSES).count()
+        if total + new_jobs > settings.GENERATION_MAX_QUEUED_JOBS:
+            full = QueueFull(
+                scope="server",
+                waiting=total,
+                limit=settings.GENERATION_MAX_QUEUED_JOBS,
+                retry_after=estimate_wait_s(total + new_jobs - settings.GENERATION_MAX_QUEUED_JOBS),
+            )
+    if full is not None:
+        raise full
 
 
 def exercise_submit(
@@ -126,7 +211,7 @@ def exercise_submit(
         if earlier is not None:  # a double submit: answer with the first one, queue nothing
             return earlier
     with transaction.atomic():
-        _lock_quota(student, len(kinds))
+        _lock_quota(student, len(kinds), course_id=item.course_id)
         attempt = submit_answer(
             student=student, item=item, response=clean.response(), idempotency_key=idempotency_key
         )
@@ -181,7 +266,7 @@ def submission_reflect(*, submission: ExerciseSubmission, reflection: Any) -> Ex
 def job_retry(*, job: GenerationJob) -> GenerationJob:
     """Queue a failed job again with a fresh attempt budget (counts against the quota)."""
     with transaction.atomic():
-        _lock_quota(job.student, 1)
+        _lock_quota(job.student, 1, course_id=job.submission.attempt.item.course_id)
         updated = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
             status=JobStatus.QUEUED,
             attempts=0,
@@ -469,7 +554,11 @@ def job_store_result(
     is recorded. Returns whether this run's outputs were stored.
     """
     files, meta = _files_for(job, result)
-    names = write_outputs(f"generations/job-{job.pk}/attempt-{job.attempts}", files)
+    # A random folder name: should MEDIA_ROOT ever be exposed by a misconfigured proxy, the
+    # files still cannot be walked by counting job ids.
+    names = write_outputs(
+        f"generations/{secrets.token_urlsafe(16)}/job-{job.pk}/attempt-{job.attempts}", files
+    )
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -603,6 +692,7 @@ def submission_state(submission: ExerciseSubmission) -> dict[str, Any]:
 __all__ = [
     "ExerciseInputError",
     "JobKind",
+    "QueueFull",
     "QuotaExceeded",
     "TransientJobError",
     "exercise_submit",
@@ -611,6 +701,7 @@ __all__ = [
     "jobs_publish",
     "jobs_run",
     "jobs_sweep",
+    "queue_state",
     "submission_reflect",
     "submission_state",
 ]

@@ -15,6 +15,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gradebook.textsafety import bidi_message, first_bidi_control
+
 DEFAULT_PROMPT_MAX = 500
 DEFAULT_REFLECTION_MAX = 200
 MAX_SEED = 2**31 - 1
@@ -113,6 +115,9 @@ def clean_text(
         raise ExerciseInputError(
             {field: _("%(label)s contains a NUL character; remove it.") % {"label": label}}
         )
+    bidi = first_bidi_control(text)
+    if bidi is not None:
+        raise ExerciseInputError({field: bidi_message(label, *bidi)})
     if required and not text:
         raise ExerciseInputError(
             {field: _("%(label)s is empty: write something first.") % {"label": label}}

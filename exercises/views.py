@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from exercises import access, services
+from exercises.storage import serve_output
 from exercises.validation import ExerciseInputError, bounds_for, exercise_models
 from gradebook.quizzes import access as quiz_access
 from gradebook.quizzes.services import SubmitError
@@ -39,6 +40,7 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
     """GET: the form alone. POST: submit it; errors re-render it with the values kept."""
     item = quiz_access.item_for_student(request.user, item_id)
     errors: dict[str, str] = {}
+    status, retry_after = 200, None
     if request.method == "POST":
         try:
             submission = services.exercise_submit(
@@ -49,19 +51,25 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
                 settings_in=settings_from_post(item.spec, request.POST),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
+        except services.QuotaExceeded as error:
+            errors, status, retry_after = error.errors, 429, error.retry_after
+        except services.QueueFull as error:
+            errors, status, retry_after = error.errors, 503, error.retry_after
         except ExerciseInputError as error:
-            errors = error.errors
+            errors, status = error.errors, 400
         except SubmitError as error:
-            errors = {error.field or "form": error.message}
+            errors, status = {error.field or "form": error.message}, 400
         else:
             return redirect("exercises:submission", submission.pk)
-    status = 400 if errors else 200
-    return render(
+    response = render(
         request,
         "exercises/form.html",
         {"exercise_item": item, "errors": errors, "values": request.POST},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required
@@ -117,6 +125,17 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The generation was queued again."))
     return redirect("exercises:submission", job.submission_id)
+
+
+@login_required
+@require_GET
+def output_file(request: HttpRequest, output_id: int, name: str) -> HttpResponseBase:
+    """A generated image, frame or text file, to the student who made it and the course's
+    teachers only (the attempt's rule); a 404 for everyone else."""
+    output = access.output_for_user(request.user, output_id)
+    if name != output.filename:
+        raise Http404("No such output.")
+    return serve_output(output.file.name, download_name=output.filename)
 
 
 @login_required

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,7 +65,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # --- Core -----------------------------------------------------------------------------------
 
 PRODUCTION = env_bool("PRODUCTION", False)
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Debug pages show settings and source to anyone who can trigger an error: only when asked for
+# (``make run`` asks), never by forgetting a variable.
+DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG=1 shows settings and source code: not with PRODUCTION=1.")
 _DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET_KEY)
 if PRODUCTION and SECRET_KEY == _DEFAULT_SECRET_KEY:
@@ -85,6 +90,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN
+    "axes",
+    "csp",
     "gradebook.accounts",
     "gradebook.courses",
     "gradebook.quizzes",
@@ -104,6 +111,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as its docs ask: it turns a lockout flagged during authentication into the reply.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gradebook.urls"
@@ -120,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -160,7 +171,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env_str("CACHE_URL", "locmem://")
 if CACHE_URL.startswith("redis://") or CACHE_URL.startswith("rediss://"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # An unreachable cache must cost an answer a second at most, not a hung worker:
+            # the throttle then lets the request through (gradebook/throttling.py).
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("CACHE_TIMEOUT_S", 1.0),
+                "socket_timeout": env_float("CACHE_TIMEOUT_S", 1.0),
+            },
+        }
     }
 elif CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -170,9 +190,39 @@ else:
 # --- Auth, i18n, static, media ----------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # ``student3student3`` passes the similarity check above (0.67 < 0.7): this one catches it.
+    {"NAME": "gradebook.accounts.passwords.NotBuiltFromUsernameValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username+address before the password is even checked.
+    "gradebook.accounts.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login protection (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for LOGIN_COOLOFF_MINUTES, on the login page, the
+# admin and /api/auth/token/ alike. Counting the pair (not the address alone) keeps a class
+# behind one school NAT from locking itself out; a success resets the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("LOGIN_COOLOFF_MINUTES", 15.0) / 60  # hours, as axes counts
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its start-up banner would open every manage.py command's output
+AXES_LOCKOUT_CALLABLE = "gradebook.accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gradebook.accounts.security.client_ip"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# API tokens expire this long after they were issued; logging out or changing the password
+# deletes them at once (gradebook/accounts/security.py).
+API_TOKEN_TTL_S = env_int("API_TOKEN_TTL_S", 24 * 3600)
+# Sessions: a school day, not Django's two weeks.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -191,10 +241,43 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
+# Without DEBUG, WhiteNoise serves only collected files; on a laptop it finds them in place.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and stylesheets only from this site or carrying
+# the page's nonce; no plugins, no framing, forms post only here. Inline style *attributes*
+# (progress bar widths) are the one allowance: they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Generated outputs (images, filmstrips, texts) --------------------------------------------
+
+# They are served only through ``exercises.views.output_file``, which applies the attempt's
+# access rule. How the bytes leave: "django" streams them (the embedded default), "nginx"
+# answers with X-Accel-Redirect to MEDIA_INTERNAL_URL (an ``internal`` location aliased to
+# MEDIA_ROOT), "apache" with X-Sendfile (mod_xsendfile). MEDIA_ROOT itself is never public.
+MEDIA_SERVE = env_str("MEDIA_SERVE", "django")
+if MEDIA_SERVE not in {"django", "nginx", "apache"}:
+    raise ImproperlyConfigured(f"MEDIA_SERVE={MEDIA_SERVE!r}: use django, nginx or apache")
+MEDIA_INTERNAL_URL = env_str("MEDIA_INTERNAL_URL", "/protected-media/")
 
 # --- DRF ----------------------------------------------------------------------------------------
 
@@ -210,6 +293,7 @@ REST_FRAMEWORK = {
         "interpret": env_str("THROTTLE_INTERPRET", "240/min"),
     },
     "EXCEPTION_HANDLER": "gradebook.api_errors.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gradebook API",
@@ -222,6 +306,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # /api/schema/ and /api/docs/ need a login, and each reader sees only the operations
+    # their role may call (gradebook/api_schema.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -288,7 +375,11 @@ for _name, _value in (
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))
+# Jobs queued or running: per student, per course and on the whole server. A submit over a cap
+# is refused (429 for the student's own, 503 for the course's or server's) with Retry-After.
 GENERATION_MAX_WAITING_JOBS = env_int("GENERATION_MAX_WAITING_JOBS", 4)
+GENERATION_MAX_QUEUED_PER_COURSE = env_int("GENERATION_MAX_QUEUED_PER_COURSE", 60)
+GENERATION_MAX_QUEUED_JOBS = env_int("GENERATION_MAX_QUEUED_JOBS", 200)
 GENERATION_BATCH_SIZE = env_int("GENERATION_BATCH_SIZE", 8)
 # "auto": CUDA fp16, else CPU bf16 where the CPU has it, else fp32 (exercises/runners/device.py).
 GENERATION_DEVICE = env_str("GENERATION_DEVICE", "auto")

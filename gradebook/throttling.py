@@ -9,11 +9,18 @@ limit meant to stop scripts, not to meter them.
 
 Rates, scopes and ``THROTTLE_RATES`` work as in DRF (``"60/min"``), so settings and tests
 treat these throttles like DRF's own.
+
+A limiter must never take the answer path down with it: when the cache cannot be reached the
+request is let through and a warning is logged (at most once a minute per process), rather
+than a 500 for every answer while Redis restarts. Stopping scripts can wait a minute; a class
+that cannot hand in answers cannot.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -86,6 +93,25 @@ def _hit(key: str, ttl: int) -> int:
         return 1
 
 
+logger = logging.getLogger(__name__)
+#: When the last "cache unreachable" warning was logged (monotonic seconds), per process.
+_LAST_WARNING = [-1e9]
+WARN_EVERY_S = 60.0
+
+
+def _warn_cache_down(scope: str, exc: BaseException) -> None:
+    now = time.monotonic()
+    if now - _LAST_WARNING[0] >= WARN_EVERY_S:
+        _LAST_WARNING[0] = now
+        logger.warning(
+            "rate limit %r not applied: the cache is unreachable (%s: %s); letting requests "
+            "through until it is back",
+            scope,
+            type(exc).__name__,
+            exc,
+        )
+
+
 class UserWindowThrottle(UserRateThrottle):
     """``UserRateThrottle`` counted in fixed windows of the rate's period."""
 
@@ -99,7 +125,11 @@ class UserWindowThrottle(UserRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = _hit(f"{self.key}:{window}", int(self.duration) + 1)
+        try:
+            count = _hit(f"{self.key}:{window}", int(self.duration) + 1)
+        except Exception as exc:  # any cache backend's outage (redis, memcached, sockets)
+            _warn_cache_down(self.scope, exc)
+            return True
         if count <= self.num_requests:
             return True
         self.retry_after = (window + 1) * self.duration - now
@@ -107,3 +137,12 @@ class UserWindowThrottle(UserRateThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+def throttle_page(request: Any, throttle_class: type[UserWindowThrottle]) -> float | None:
+    """Apply an API throttle to a plain Django view: ``None`` when the request may go on,
+    else the seconds to wait. The form and the API then share one limit per student."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, None):
+        return None
+    return throttle.wait() or 1.0

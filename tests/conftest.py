@@ -40,3 +40,15 @@ def tara(django_user_model):
 @pytest.fixture
 def ada(django_user_model):
     return django_user_model.objects.create_superuser("ada", "ada@example.com", "ada-pass-123")
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process when published (the broker and workers are tested with real
+    processes elsewhere)."""
+    from gradebook.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -15,6 +15,7 @@ TOKEN_SHOWN = {"\n": "⏎", "\t": "⇥", " ": "␣"}
 def exercise_panel(context: Any, item: Any) -> dict[str, Any]:
     """What the exercise partial needs: the item, its bounds, and the user's last submission."""
     from exercises.access import latest_submission
+    from exercises.services import queue_state
     from exercises.validation import bounds_for, exercise_models
     from gradebook.courses.models import Item
 
@@ -29,6 +30,8 @@ def exercise_panel(context: Any, item: Any) -> dict[str, Any]:
         "latest": latest_submission(user, model.pk) if user is not None else None,
         "prompt_max": (model.spec.get("prompt") or {}).get("max_chars", 500),
         "reflection": model.spec.get("reflection") or {},
+        # Said before the student writes a prompt, not only after the submit is refused.
+        "queue_full": queue_state(course_id=model.course_id),
     }
 
 

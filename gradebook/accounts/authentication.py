@@ -5,7 +5,8 @@ through the ORM on every API request: 36% of the submit endpoint's CPU and 48% o
 endpoint's, measured in one process (docs/benchmarks.md, "Answer submission under load").
 This class runs the same join as ``gradebook.rawsql`` statements (prepared on PostgreSQL) and
 builds the same ``Token`` and ``User`` objects; the header parsing, the error messages and
-the inactive-user check are DRF's own.
+the inactive-user check are DRF's own. A token past ``API_TOKEN_TTL_S`` is refused
+(``gradebook.accounts.security``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from gradebook.accounts.security import token_is_expired
 from gradebook.rawsql import Loader, fetch_one
 
 
@@ -54,4 +56,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token.user = users.load(row[tokens.width :], connection)
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token_is_expired(token):
+            raise exceptions.AuthenticationFailed(
+                _("The token has expired: get a new one from /api/auth/token/.")
+            )
         return token.user, token

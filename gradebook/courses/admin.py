@@ -2,33 +2,54 @@
 
 Items are read-only here on purpose: an item's key changes through a bank import, which keeps
 a revision (``Item.set_spec``) so every old answer stays explainable against the key it was
-graded with. The upload page runs the same validation as ``manage.py import_bank``, shows the
-dry-run plan, and applies it only when the admin confirms.
+graded with. An upload is a background job (``gradebook.courses.bank.jobs``) that runs the same
+validation as ``manage.py import_bank``; its page shows progress, then every problem or the
+dry-run preview, and applies it only when the admin confirms.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gradebook.courses.bank import BankInvalid, Document, bank_import, parse_bank_bytes
-from gradebook.courses.bank.errors import BankError
+from gradebook.courses.bank.errors import BankError, BankInvalid
+from gradebook.courses.bank.jobs import (
+    import_job_confirm,
+    import_job_create,
+    import_job_discard,
+    import_job_state,
+)
 from gradebook.courses.bank.loading import MAX_BANK_BYTES
-from gradebook.courses.models import BankImport, Course, Enrollment, Item, ItemRevision, Lesson
+from gradebook.courses.models import (
+    BankImport,
+    BankImportStatus,
+    Course,
+    Enrollment,
+    Item,
+    ItemRevision,
+    Lesson,
+)
 
 
 def pretty_json(value: Any) -> str:
@@ -87,15 +108,15 @@ class CourseAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("lessons"), ordering="n_lessons")
+    @admin.display(description=gettext_lazy("lessons"), ordering="n_lessons")
     def lesson_count(self, obj: Course) -> int:
         return obj.n_lessons  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description=_("items"), ordering="n_items")
+    @admin.display(description=gettext_lazy("items"), ordering="n_items")
     def item_count(self, obj: Course) -> int:
         return obj.n_items  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description=_("bank extras (levels, achievements, x-…)"))
+    @admin.display(description=gettext_lazy("bank extras (levels, achievements, x-…)"))
     def meta_json(self, obj: Course) -> str:
         return pretty_json(obj.meta)
 
@@ -128,7 +149,7 @@ class LessonAdmin(admin.ModelAdmin):
     readonly_fields = ("course", "slug", "created_at", "updated_at", "retired_at")
     inlines = [ItemInline]
 
-    @admin.display(boolean=True, description=_("active"))
+    @admin.display(boolean=True, description=gettext_lazy("active"))
     def is_active(self, obj: Lesson) -> bool:
         return obj.retired_at is None
 
@@ -144,7 +165,7 @@ class RevisionInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("spec"))
+    @admin.display(description=gettext_lazy("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -162,11 +183,11 @@ class ItemAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [RevisionInline]
 
-    @admin.display(description=_("spec (as in the bank)"))
+    @admin.display(description=gettext_lazy("spec (as in the bank)"))
     def spec_json(self, obj: Item) -> str:
         return pretty_json(obj.spec)
 
-    @admin.display(boolean=True, description=_("active"))
+    @admin.display(boolean=True, description=gettext_lazy("active"))
     def is_active(self, obj: Item) -> bool:
         return obj.retired_at is None
 
@@ -179,7 +200,7 @@ class ItemRevisionAdmin(ReadOnlyAdmin):
     fields = ("item", "number", "created_at", "created_by", "note", "spec_json")
     readonly_fields = fields
 
-    @admin.display(description=_("spec"))
+    @admin.display(description=gettext_lazy("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -214,17 +235,10 @@ class BankUploadForm(forms.Form):
     )
 
 
-def upload_stash() -> Path:
-    # Outside MEDIA_ROOT on purpose: media is publicly served, uploaded banks hold answer keys.
-    return Path(getattr(settings, "VAR_DIR", settings.BASE_DIR / "var")) / "bank-uploads"
-
-
-def read_uploads(
-    files: list[Any],
-) -> tuple[list[Document], list[BankError], list[tuple[str, bytes]]]:
-    documents: list[Document] = []
-    errors: list[BankError] = []
+def read_uploads(files: list[Any]) -> tuple[list[tuple[str, bytes]], list[BankError]]:
+    """The uploaded files as (name, bytes), each refused over the size cap before it is read."""
     raw_files: list[tuple[str, bytes]] = []
+    errors: list[BankError] = []
     for upload in files:
         name = Path(upload.name).name
         if upload.size > MAX_BANK_BYTES:
@@ -238,31 +252,30 @@ def read_uploads(
                 )
             )
             continue
-        raw = upload.read()
-        raw_files.append((name, raw))
-        try:
-            documents.append(parse_bank_bytes(raw, filename=name))
-        except BankInvalid as exc:
-            errors.extend(exc.errors)
-    return documents, errors, raw_files
+        raw_files.append((name, upload.read()))
+    return raw_files, errors
 
 
 @admin.register(BankImport)
 class BankImportAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "created_by", "file_list", "succeeded", "change_counts")
+    """Imports run as jobs (``gradebook.courses.bank.jobs``): the upload page queues one, and
+    its page follows it: progress, then every problem or the preview to confirm, then what
+    changed, with a way to regrade the answers a changed key touches."""
+
+    list_display = ("created_at", "created_by", "file_list", "status", "change_counts")
+    list_filter = ("status",)
     list_select_related = ("created_by",)
-    fields = ("created_at", "created_by", "filenames", "dry_run", "succeeded", "summary_json")
-    readonly_fields = fields
     change_list_template = "admin/courses/bankimport/change_list.html"
 
-    @admin.display(description=_("files"))
+    @admin.display(description=gettext_lazy("files"))
     def file_list(self, obj: BankImport) -> str:
         return ", ".join(obj.filenames)
 
-    @admin.display(description=_("changes"))
+    @admin.display(description=gettext_lazy("changes"))
     def change_counts(self, obj: BankImport) -> str:
         parts = []
-        for course in (obj.summary or {}).get("courses", []):
+        source = obj.summary if obj.status == BankImportStatus.SUCCEEDED else obj.preview
+        for course in (source or {}).get("courses", []):
             items = course.get("counts", {}).get("items", {})
             parts.append(
                 f"{course.get('course')}: +{items.get('created', 0)} "
@@ -270,98 +283,95 @@ class BankImportAdmin(ReadOnlyAdmin):
             )
         return "; ".join(parts)
 
-    @admin.display(description=_("summary"))
-    def summary_json(self, obj: BankImport) -> str:
-        return pretty_json(obj.summary)
-
     def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
         return [
-            path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="courses_bankimport_upload",
-            ),
+            path("upload/", view(self.upload_view), name="courses_bankimport_upload"),
+            path("<int:pk>/state/", view(self.state_view), name="courses_bankimport_state"),
+            path("<int:pk>/apply/", view(self.apply_view), name="courses_bankimport_apply"),
+            path("<int:pk>/discard/", view(self.discard_view), name="courses_bankimport_discard"),
             *super().get_urls(),
         ]
 
-    def upload_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload -> validate -> show the dry-run plan -> confirm -> apply."""
+    def _may_import(self, request: HttpRequest) -> None:
         if not (request.user.is_superuser or request.user.has_perm("courses.add_bankimport")):
             raise PermissionDenied
+
+    def _record(self, request: HttpRequest, pk: int) -> BankImport:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        record = BankImport.objects.filter(pk=pk).first()
+        if record is None:
+            raise Http404("No such import.")
+        return record
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload -> a queued job -> its page (the check runs on a worker)."""
+        self._may_import(request)
+        form = BankUploadForm(request.POST or None, request.FILES or None)
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
-            "title": "Import a question bank",
+            "title": _("Import a question bank"),
             "opts": self.model._meta,
+            "form": form,
         }
-        if request.method == "POST" and request.POST.get("token"):
-            return self._apply(request, request.POST["token"], context)
-        form = BankUploadForm(request.POST or None, request.FILES or None)
-        context["form"] = form
         if request.method == "POST" and form.is_valid():
-            documents, errors, raw_files = read_uploads(form.cleaned_data["files"])
-            allow_html = form.cleaned_data["allow_html"]
+            raw_files, errors = read_uploads(form.cleaned_data["files"])
             if not errors:
-                try:
-                    result = bank_import(
-                        documents=documents, dry_run=True, allow_active_html=allow_html
-                    )
-                except BankInvalid as exc:
-                    errors = exc.errors
-            if errors:
-                context["errors"] = errors
-            else:
-                context["plans"] = [plan.describe() for plan in result.plans]
-                context["token"] = self._stash(request, raw_files, allow_html)
+                record = import_job_create(
+                    files=raw_files, by=request.user, allow_html=form.cleaned_data["allow_html"]
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:courses_bankimport_change", args=[record.pk])
+                )
+            context["errors"] = errors
         return TemplateResponse(request, "admin/courses/bankimport/upload.html", context)
 
-    def _stash(
-        self, request: HttpRequest, raw_files: list[tuple[str, bytes]], allow_html: bool
-    ) -> str:
-        token = secrets.token_hex(16)
-        folder = upload_stash() / token
-        folder.mkdir(parents=True, exist_ok=True)
-        for index, (name, raw) in enumerate(raw_files):
-            (folder / f"{index:03d}-{name}").write_bytes(raw)
-        pending = request.session.get("bank_uploads", {})
-        pending[token] = {"allow_html": allow_html}
-        request.session["bank_uploads"] = pending
-        return token
-
-    def _apply(self, request: HttpRequest, token: str, context: dict[str, Any]) -> HttpResponse:
-        pending = request.session.get("bank_uploads", {})
-        folder = upload_stash() / token
-        if token not in pending or not folder.is_dir():
-            messages.error(request, "That upload has expired or was already applied; upload again.")
-            return HttpResponseRedirect(reverse("admin:courses_bankimport_upload"))
-        options = pending.pop(token)
-        request.session["bank_uploads"] = pending
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """The import's own page instead of a form of raw fields."""
         try:
-            documents = [
-                parse_bank_bytes(file.read_bytes(), filename=file.name.split("-", 1)[1])
-                for file in sorted(folder.iterdir())
-            ]
-            # Validated again: the database (or the graders) may have changed since the preview.
-            result = bank_import(
-                documents=documents,
-                dry_run=False,
-                by=request.user,
-                allow_active_html=options.get("allow_html", False),
-            )
+            record = self._record(request, int(object_id))
+        except ValueError:
+            raise Http404("No such import.") from None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(record),
+            "opts": self.model._meta,
+            "record": record,
+            "plan": record.summary
+            if record.status == BankImportStatus.SUCCEEDED
+            else record.preview,
+            "errors": [BankError.from_dict(e) for e in record.errors],
+            "hidden_errors": max(record.error_count - len(record.errors), 0),
+            "may_import": request.user.is_superuser
+            or request.user.has_perm("courses.add_bankimport"),
+            "stalled": record.status == BankImportStatus.QUEUED
+            and timezone.now() - record.created_at > timedelta(minutes=1),
+        }
+        return TemplateResponse(request, "admin/courses/bankimport/detail.html", context)
+
+    def state_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        response = JsonResponse(import_job_state(self._record(request, pk)))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def apply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self._may_import(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        record = self._record(request, pk)
+        try:
+            import_job_confirm(record=record, by=request.user)
         except BankInvalid as exc:
-            context["form"] = BankUploadForm()
-            context["errors"] = exc.errors
-            return TemplateResponse(request, "admin/courses/bankimport/upload.html", context)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        for plan in result.plans:
-            counts = plan.counts()["items"]
-            messages.success(
-                request,
-                f"Imported {plan.slug} from {plan.filename}: {counts['created']} items created, "
-                f"{counts['updated']} updated, {counts['retired']} retired, "
-                f"{counts['unchanged']} unchanged.",
-            )
-        assert result.record is not None
-        return HttpResponseRedirect(
-            reverse("admin:courses_bankimport_change", args=[result.record.pk])
-        )
+            messages.error(request, exc.errors[0].message)
+        return HttpResponseRedirect(reverse("admin:courses_bankimport_change", args=[pk]))
+
+    def discard_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self._may_import(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        import_job_discard(record=self._record(request, pk))
+        messages.info(request, _("The import was discarded; nothing was written."))
+        return HttpResponseRedirect(reverse("admin:courses_bankimport_changelist"))

@@ -8,6 +8,7 @@ the bank format and validated by ``graders.validate_spec``. Every change to a sp
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -228,8 +229,32 @@ class ItemRevision(models.Model):
         return f"{self.item} r{self.number}"
 
 
+class BankImportStatus(models.TextChoices):
+    QUEUED = "queued", "waiting for a worker"
+    CHECKING = "checking", "checking"
+    READY = "ready", "checked: waiting for your confirmation"
+    APPLYING = "applying", "importing"
+    SUCCEEDED = "succeeded", "imported"
+    FAILED = "failed", "refused: nothing was written"
+    DISCARDED = "discarded", "discarded"
+
+
+#: States in which a worker has (or will have) something to do.
+ACTIVE_IMPORT_STATUSES = (
+    BankImportStatus.QUEUED,
+    BankImportStatus.CHECKING,
+    BankImportStatus.APPLYING,
+)
+
+
 class BankImport(models.Model):
-    """A record of each import run: who, which files, and what changed (for the admin)."""
+    """One import: its files, the check and preview a worker made, and what it changed.
+
+    An upload in the admin is a job (``gradebook.courses.bank.jobs``): queued -> checking ->
+    ready (the preview, waiting for the admin) -> applying -> succeeded, or failed with every
+    problem found (nothing written). ``manage.py import_bank`` records its runs here too,
+    already succeeded.
+    """
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -240,6 +265,55 @@ class BankImport(models.Model):
     succeeded = models.BooleanField(default=False)
     summary = models.JSONField(default=dict, blank=True)  # created/updated/retired lists
     errors = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=12,
+        choices=BankImportStatus.choices,
+        default=BankImportStatus.SUCCEEDED,
+        db_index=True,
+    )
+    allow_html = models.BooleanField(default=False)
+    # What applying would do, computed by the check (the admin reads it before confirming).
+    preview = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker claimed it.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    #: A claim whose heartbeat is older than this belongs to a dead worker: another may take it.
+    STALE_AFTER = timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        files = ", ".join(self.filenames) or "no file"
+        when = ""
+        if self.created_at:
+            when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+        return f"Import of {files} ({self.get_status_display()}, {when})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_IMPORT_STATUSES
+
+    @property
+    def percent_done(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class BankImportFile(models.Model):
+    """An uploaded bank file, kept in the database (shared by web and workers, written in the
+    same transaction as its import) until the import is applied, refused or discarded."""
+
+    bank_import = models.ForeignKey(BankImport, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["bank_import", "position"]

@@ -87,7 +87,7 @@ def _submission(attempt: Attempt, request: HttpRequest) -> dict[str, Any] | None
                         "kind": out.kind,
                         "step": out.step,
                         "text": out.text,
-                        "url": request.build_absolute_uri(out.file.url) if out.file else None,
+                        "url": request.build_absolute_uri(out.url) if out.url else None,
                         "metadata": out.metadata,
                     }
                     for out in job.outputs.all()

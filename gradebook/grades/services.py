@@ -32,6 +32,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gradebook.courses.bank.validation import active_html_in
 from gradebook.courses.models import Item, ItemRevision
 from gradebook.grades.models import (
     ACTIVE_REGRADE_STATUSES,
@@ -676,6 +677,15 @@ def item_add_mistake(
             _("Write the message students will see when they give this answer."),
             field="feedback",
         )
+    for field, text in (("answer", answer), ("feedback", feedback)):
+        # The importer's rule, so the course's export still imports (validation.ACTIVE_HTML).
+        active = active_html_in(text)
+        if active is not None:
+            raise GradingError(
+                f"The {field} contains active HTML ({active!r}), which pages never run and "
+                "the bank importer refuses: remove it (write &lt; for a literal <).",
+                field=field,
+            )
     if tag and not _TAG.match(tag):
         raise GradingError(
             _("Tag '%(tag)s': use lowercase letters, digits and dashes (like 'log-base').")

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import graders
 from gradebook.courses.models import Item, ItemRevision
@@ -42,6 +43,7 @@ from gradebook.progress.services import (
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus
 from gradebook.rawsql import Inserter, first_rows
+from gradebook.textsafety import bidi_message, first_bidi_control
 
 log = logging.getLogger(__name__)
 
@@ -405,6 +407,9 @@ def submit_answer(
             f"The answer contains an invisible NUL character (U+0000) at position {nul + 1}; "
             "remove it and submit again."
         )
+    bidi = first_bidi_control(response)
+    if bidi is not None:
+        raise InvalidAnswer(bidi_message(gettext("The answer"), *bidi))
 
     # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed
     # key is graded again for nothing, which is rare and cheaper than a query on every answer.

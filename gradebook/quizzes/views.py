@@ -7,6 +7,7 @@ without JavaScript too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -23,9 +24,24 @@ from gradebook.grades.selectors import new_feedback_for
 from gradebook.progress.achievements import CATALOGUE
 from gradebook.progress.services import ItemState, item_states, progress_for
 from gradebook.quizzes import access, services
+from gradebook.quizzes.api import SubmitThrottle
 from gradebook.quizzes.forms import response_from_post
 from gradebook.quizzes.views_common import lesson_items_payload
+from gradebook.throttling import throttle_page
 from gradebook.ui.grader_messages import translate_message
+
+
+def too_many_answers(request: HttpRequest, wait: float, *, back: str) -> HttpResponse:
+    """429 for the no-JavaScript form: what happened, how long to wait, the way back."""
+    seconds = max(1, math.ceil(wait))
+    response = render(
+        request,
+        "quizzes/too_many_answers.html",
+        {"seconds": seconds, "back": back},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @login_required
@@ -129,6 +145,10 @@ def _with_feedback(items: list[dict[str, Any]], notices: list[Any]) -> list[dict
 @require_POST
 def submit(request: HttpRequest, item_id: int) -> HttpResponse:
     item = access.item_for_student(request.user, item_id)
+    url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
+    wait = throttle_page(request, SubmitThrottle)  # the API's limit, counted in the same window
+    if wait is not None:
+        return too_many_answers(request, wait, back=f"{url}#item-{item.pk}")
     try:
         services.submit_answer(
             student=request.user,
@@ -138,7 +158,6 @@ def submit(request: HttpRequest, item_id: int) -> HttpResponse:
         )
     except services.SubmitError as error:
         messages.error(request, translate_message(error.message), extra_tags=f"item-{item.pk}")
-    url = reverse("lesson", args=[item.course.slug, item.lesson.slug])
     return redirect(f"{url}#item-{item.pk}")
 
 

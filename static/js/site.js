@@ -9,7 +9,7 @@
  *   <input data-table-search=ID>     shows the rows of #ID whose data-search (or text) matches
  *   <select data-column-filter=ID>   shows only the columns whose data-group is the value
  *   <input type=checkbox data-row-filter=ID value=F>  shows only rows with F in data-flags
- *   <select data-autosubmit>         submits its form when changed
+ *   <select data-autosubmit>         submits its form when changed (also data-submit-on-change)
  */
 (function () {
   "use strict";
@@ -18,7 +18,8 @@
     Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
   }
 
-  each("[data-autosubmit]", function (control) {
+  // data-submit-on-change is the language switch's name for the same thing.
+  each("[data-autosubmit], select[data-submit-on-change]", function (control) {
     control.addEventListener("change", function () {
       if (control.form) control.form.submit();
     });

@@ -131,6 +131,25 @@ def make_submission(exercise_item):
     return make
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """One migrated SQLite file per session, copied by each real-process stack."""
+    from tests.exercises.stack import migrated_template
+
+    return migrated_template(tmp_path_factory.mktemp("stack-template"))
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private redis-server that a test may stop and restart (never the shared one)."""
+    from tests.exercises.stack import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def memory_broker(monkeypatch):
     """Publishes from in-process tests go to kombu's in-memory transport (a real transport,

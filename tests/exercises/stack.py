@@ -118,7 +118,8 @@ class Stack:
             raise AssertionError(f"stackctl {action} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def start_worker(self) -> None:
+    def start_worker(self, **env: str) -> None:
+        """The gpu worker; ``env`` overrides the stack's environment (a broken model path)."""
         self.log = []
         self.worker = subprocess.Popen(
             [
@@ -143,7 +144,7 @@ class Stack:
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -176,6 +177,28 @@ class Stack:
             interval=0.1,
             what="runall's gpu worker to load its models",
         )
+
+    def start_web(self, port: int, **env: str) -> subprocess.Popen:
+        """The web process alone (Django's server, no reloader) on ``port``; the caller stops
+        it with :func:`stop_process`."""
+        web = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env={**self.env, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+        def answers() -> bool:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        wait_for(answers, timeout=120, interval=0.2, what="the web server to listen")
+        return web
 
     def _read_log(self, process: subprocess.Popen) -> None:
         assert process.stdout is not None
@@ -213,6 +236,13 @@ class Stack:
             interval=0.1,
             what=f"job {job_id} to be {status} (log tail: {''.join(self.log[-15:])})",
         )
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Kill a process started in its own session, with everything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def descendants(pid: int) -> set[int]:

@@ -98,7 +98,52 @@ def sweep() -> dict:
     return {"requeued": report.requeued, "failed": report.failed, "published": report.published}
 
 
-ACTIONS = {"setup": setup, "submit": submit, "sweep": sweep}
+def answer_setup(student: int) -> dict:
+    """A numeric item in the stack's course and an API token for the student."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from gradebook.courses.models import Course, Item, Lesson
+
+    course = Course.objects.get(slug="stack")
+    lesson = Lesson.objects.get(course=course, slug="two-models")
+    spec = {"id": "two-plus-two", "type": "numeric", "text": "2 + 2?", "answer": "4"}
+    item = Item(course=course, lesson=lesson, key=spec["id"], type="numeric", text=spec["text"])
+    item.set_spec(spec)
+    token = Token.objects.create(user=get_user_model().objects.get(pk=student))
+    return {"numeric_item": item.pk, "token": token.key}
+
+
+def attempts(item: int) -> dict:
+    from gradebook.quizzes.models import Attempt
+
+    rows = Attempt.objects.filter(item_id=item).values_list("response", "correct")
+    return {"attempts": [[response, correct] for response, correct in rows]}
+
+
+def publish(jobs: list[int]) -> dict:
+    """Publish job ids as the web process does (the same id twice: a duplicate delivery)."""
+    from exercises.services import jobs_publish
+
+    return {"published": jobs_publish(jobs)}
+
+
+def retry(job: int) -> dict:
+    from exercises.models import GenerationJob
+    from exercises.services import job_retry
+
+    return {"status": job_retry(job=GenerationJob.objects.get(pk=job)).status}
+
+
+ACTIONS = {
+    "setup": setup,
+    "submit": submit,
+    "sweep": sweep,
+    "answer_setup": answer_setup,
+    "attempts": attempts,
+    "publish": publish,
+    "retry": retry,
+}
 
 if __name__ == "__main__":
     main()

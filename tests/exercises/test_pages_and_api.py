@@ -187,7 +187,9 @@ def test_the_api_detail_lists_outputs_with_urls(api, alice, exercise_item, enrol
     body = api.get(reverse("api-exercise-submission", args=[submission.pk])).json()
     image = next(j for j in body["jobs"] if j["kind"] == "image")
     assert image["status"] == "succeeded"
-    assert all(o["url"].startswith("http://testserver/media/") for o in image["outputs"])
+    assert all(
+        o["url"].startswith("http://testserver/exercises/outputs/") for o in image["outputs"]
+    )
     assert api.get(reverse("api-exercise-submissions")).json()[0]["id"] == submission.pk
 
 

@@ -73,3 +73,17 @@ def test_it_never_allows_more_than_the_hard_cap_even_if_the_spec_does():
             spec, prompt="a", reflection=REFLECTION, settings={"text": {"max_new_tokens": 600}}
         )
     assert "between 1 and 512" in info.value.message
+
+
+@pytest.mark.parametrize("field", ["prompt", "reflection"])
+def test_a_bidi_control_in_the_prompt_or_reflection_is_refused(field):
+    from exercises.validation import ExerciseInputError, clean_exercise
+    from tests.exercises.conftest import EXERCISE_SPEC, REFLECTION
+
+    values = {"prompt": "a red apple", "reflection": REFLECTION}
+    values[field] = values[field][:5] + "\u202e" + values[field][5:]
+    with pytest.raises(ExerciseInputError) as info:
+        clean_exercise(EXERCISE_SPEC, settings={}, **values)
+    assert info.value.field == field
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in info.value.message
+    assert "character 6" in info.value.message

@@ -13,30 +13,9 @@ import urllib.request
 
 import pytest
 
-from tests.exercises.stack import (
-    RedisServer,
-    Stack,
-    alive,
-    descendants,
-    free_port,
-    migrated_template,
-    wait_for,
-)
+from tests.exercises.stack import Stack, alive, descendants, free_port, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    return migrated_template(tmp_path_factory.mktemp("stack-template"))
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

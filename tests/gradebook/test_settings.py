@@ -1,6 +1,7 @@
 """Settings come from the environment, and production refuses the embedded secret key."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -74,3 +75,57 @@ def test_prepared_statements_follow_the_environment_on_postgresql(value, thresho
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == threshold
+
+
+def _settings_value(expr: str, env: dict[str, str]) -> str:
+    full = {k: v for k, v in os.environ.items() if k not in {"PRODUCTION", "SECRET_KEY", "DEBUG"}}
+    full.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import gradebook.settings as s; print({expr})"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.mark.embedded
+def test_debug_is_off_unless_asked_for():
+    """A forgotten variable must not ship debug pages (settings, source) to the world."""
+    assert _settings_value("s.DEBUG", {}) == "False"
+    assert _settings_value("s.DEBUG", {"DEBUG": "1"}) == "True"
+
+
+def test_debug_is_refused_in_production():
+    proc = _import_settings({"PRODUCTION": "1", "SECRET_KEY": "x" * 50, "DEBUG": "1"})
+    assert proc.returncode != 0
+    assert "DEBUG" in proc.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_reports_only_the_two_https_settings_a_proxy_sets():
+    """With PRODUCTION=1 and a real key, ``check --deploy`` leaves only HSTS and the HTTPS
+    redirect, which the TLS-terminating proxy sets (README, "Production")."""
+    import secrets
+
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment does not.
+    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    full.update({"PRODUCTION": "1", "SECRET_KEY": secrets.token_urlsafe(50)})
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = proc.stdout + proc.stderr
+    found = sorted(set(re.findall(r"\((\w+\.[EW]\d+)\)", output)))
+    assert found == ["security.W004", "security.W008"], output
+    assert "drf_spectacular" not in output
+
+
+def test_sessions_default_to_a_school_day():
+    assert _settings_value("s.SESSION_COOKIE_AGE", {}) == str(12 * 3600)
+    assert _settings_value("s.SESSION_COOKIE_AGE", {"SESSION_COOKIE_AGE": "600"}) == "600"

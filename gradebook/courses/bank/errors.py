@@ -50,6 +50,18 @@ class BankError:
             return f"{where}: {self.field}: {self.message}"
         return f"{where}: {self.message}"
 
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> BankError:
+        """The inverse of :meth:`to_dict` (errors stored with an import)."""
+        line, column = data.get("line"), data.get("column")
+        return cls(
+            str(data.get("file") or ""),
+            line if isinstance(line, int) else None,
+            str(data.get("field") or ""),
+            str(data.get("message") or ""),
+            column if isinstance(column, int) else None,
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "file": self.filename,

@@ -9,6 +9,7 @@ not per item (see ``docs/benchmarks.md``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +22,14 @@ from django.utils import timezone
 from gradebook.courses.bank.errors import BankError, BankInvalid
 from gradebook.courses.bank.loading import Document, read_bank_file
 from gradebook.courses.bank.validation import count_items, key_warnings, validate_document
-from gradebook.courses.models import BankImport, Course, Item, ItemRevision, Lesson
+from gradebook.courses.models import (
+    BankImport,
+    BankImportStatus,
+    Course,
+    Item,
+    ItemRevision,
+    Lesson,
+)
 
 #: Top-level keys stored in Course.meta (and written back on export).
 COURSE_FIELDS = ("title", "description", "language")
@@ -94,6 +102,21 @@ def write_item_spec(item: Item, spec: dict[str, Any], *, by: Any, note: str) -> 
 # --- Plans ---------------------------------------------------------------------------------
 
 
+#: How much of one value a before/after line shows.
+SHOWN_VALUE_CHARS = 300
+
+
+def shown_value(value: Any) -> str:
+    """A spec value as one line of JSON, cut to ``SHOWN_VALUE_CHARS`` (``-`` when absent)."""
+    if value is _ABSENT:
+        return "-"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
+_ABSENT = object()
+
+
 @dataclass
 class ItemChange:
     key: str
@@ -101,6 +124,23 @@ class ItemChange:
     spec: dict[str, Any]
     order: int
     changes: list[str] = field(default_factory=list)  # what differs, for the report
+    before: dict[str, Any] | None = None  # the stored spec, when the spec changes
+
+    def field_changes(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) for each top-level spec field that differs: the answer key,
+        tolerances, choices... as the admin reads them before confirming."""
+        if self.before is None:
+            return []
+        names = sorted(set(self.before) | set(self.spec))
+        return [
+            (
+                name,
+                shown_value(self.before.get(name, _ABSENT)),
+                shown_value(self.spec.get(name, _ABSENT)),
+            )
+            for name in names
+            if self.before.get(name, _ABSENT) != self.spec.get(name, _ABSENT)
+        ]
 
 
 @dataclass
@@ -171,6 +211,17 @@ class CoursePlan:
             "lessons_retired": self.lessons_retired[:LISTED],
             "items_created": [c.key for c in self.items_created[:LISTED]],
             "items_updated": {c.key: c.changes for c in self.items_updated[:LISTED]},
+            "key_changes": [
+                {
+                    "key": c.key,
+                    "lesson": c.lesson,
+                    "fields": [
+                        {"field": name, "before": old, "after": new}
+                        for name, old, new in c.field_changes()
+                    ],
+                }
+                for c in self.items_updated[:LISTED]
+            ],
             "items_moved": {c.key: c.changes for c in self.items_moved[:LISTED]},
             "items_retired": self.items_retired[:LISTED],
         }
@@ -197,7 +248,9 @@ class CoursePlan:
         entries += [f"  ~ lesson {s} ({', '.join(f)})" for s, f in self.lessons_updated.items()]
         entries += [f"  - lesson {slug} (retired)" for slug in self.lessons_retired]
         entries += [f"  + item {c.key} in {c.lesson}" for c in self.items_created]
-        entries += [f"  ~ item {c.key} ({', '.join(c.changes)})" for c in self.items_updated]
+        for c in self.items_updated:
+            entries.append(f"  ~ item {c.key} ({', '.join(c.changes)})")
+            entries += [f"      {name}: {old} -> {new}" for name, old, new in c.field_changes()]
         entries += [f"  ~ item {c.key} ({', '.join(c.changes)})" for c in self.items_moved]
         entries += [f"  - item {key} (retired; answers kept)" for key in self.items_retired]
         if len(entries) > LISTED * 2:
@@ -272,6 +325,7 @@ def plan_course(doc: Document) -> CoursePlan:
                 continue
             if item.spec != spec:
                 change.changes.append(f"spec changed: new revision {item.revision + 1}")
+                change.before = item.spec
             current_slug = lesson_slugs.get(item.lesson_id)
             if current_slug != slug:
                 change.changes.append(f"moved from lesson {current_slug}")
@@ -458,11 +512,13 @@ def bank_import(
     by: Any = None,
     allow_active_html: bool = False,
     progress: Progress | None = None,
+    record: BankImport | None = None,
 ) -> ImportResult:
     """Validate ``documents`` and, unless ``dry_run``, write them in one transaction.
 
     Raises ``BankInvalid`` (nothing written) when any document has any problem. A dry run only
-    reads: the result's plans say what would be created, updated and retired.
+    reads: the result's plans say what would be created, updated and retired. ``record`` is the
+    admin's import job: it is marked succeeded in the same transaction instead of a new record.
     """
     validate_documents(documents, allow_active_html=allow_active_html, progress=progress)
     warnings = [w for doc in documents for w in key_warnings(doc)]
@@ -477,13 +533,21 @@ def bank_import(
         plans = [plan_course(doc) for doc in documents]
         for plan in plans:
             apply_plan(plan, by=by, progress=progress)
-        record = BankImport.objects.create(
-            created_by=by if getattr(by, "pk", None) else None,
-            filenames=[doc.filename for doc in documents],
-            dry_run=False,
-            succeeded=True,
-            summary={"courses": [plan.summary() for plan in plans]},
-        )
+        summary = {"courses": [plan.summary() for plan in plans]}
+        if record is None:
+            record = BankImport.objects.create(
+                created_by=by if getattr(by, "pk", None) else None,
+                filenames=[doc.filename for doc in documents],
+                dry_run=False,
+                succeeded=True,
+                summary=summary,
+            )
+        else:
+            # The job's own row: marked done in the transaction that wrote the import, so a
+            # worker lost after the commit cannot leave it looking unfinished.
+            record.dry_run, record.succeeded, record.summary = False, True, summary
+            record.status, record.finished_at = BankImportStatus.SUCCEEDED, timezone.now()
+            record.save(update_fields=["dry_run", "succeeded", "summary", "status", "finished_at"])
     return ImportResult(plans=plans, dry_run=False, record=record, warnings=warnings)
 
 

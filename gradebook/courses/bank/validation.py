@@ -36,6 +36,13 @@ ACTIVE_HTML = re.compile(
 )
 
 
+def active_html_in(text: str) -> str | None:
+    """The first piece of active HTML in ``text`` (what the importer refuses), or ``None``.
+    Anything else that stores text the bank export writes out uses this same rule."""
+    match = ACTIVE_HTML.search(text)
+    return match.group(0).strip() if match else None
+
+
 @cache
 def bank_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

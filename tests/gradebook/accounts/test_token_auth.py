@@ -85,7 +85,8 @@ def test_a_deleted_token_stops_working_at_once(alice):
     assert client.get("/api/me/").status_code == REFUSED
 
 
-def test_the_schema_still_declares_token_auth(client):
+def test_the_schema_still_declares_token_auth(client, alice):
+    client.force_login(alice)  # the schema needs a login
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     schemes = response.json()["components"]["securitySchemes"]
     assert schemes["tokenAuth"]["type"] == "apiKey"

@@ -384,3 +384,13 @@ def test_the_command_exits_non_zero_with_the_place_of_the_problem(write_bank, tm
     )
     assert proc.returncode == 1
     assert f"{path}:7: lessons[0].items[0].type: unknown item type 'essay'" in proc.stderr
+
+
+def test_the_dry_run_shows_a_before_and_after_of_each_changed_key(write_bank):
+    from gradebook.courses.bank import import_bank_files
+
+    import_bank_files([write_bank(SMALL_BANK)])
+    changed = write_bank(SMALL_BANK.replace("answer: 4", "answer: 5"))
+    lines = import_bank_files([changed], dry_run=True).describe()
+    assert "  ~ item two-plus-two (spec changed: new revision 2)" in lines
+    assert "      answer: 4 -> 5" in lines

@@ -81,6 +81,63 @@ def test_it_stops_an_alias_bomb(monkeypatch):
     assert "more than" in error.message
 
 
+#: The 342-byte "billion laughs": nine levels of nine aliases, 9**9 strings once expanded.
+LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    for name, prev in zip("bcdefghi", "abcdefgh", strict=True)
+)
+
+
+def test_the_billion_laughs_is_refused_before_anything_is_built():
+    import tracemalloc
+
+    assert len(LAUGHS.encode()) == 342
+    tracemalloc.start()
+    try:
+        error = only_error(LAUGHS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "expand to more than 2,000,000 values" in error.message
+    assert (error.line, error.column) == (7, 4)  # the anchor whose expansion crosses the cap
+    assert peak < 5_000_000  # the old loader built 2,000,000 values (~0.5 GB) first
+
+
+def test_too_many_aliases_are_refused_with_the_place():
+    text = "base: &b 1\nitems:\n" + "".join("  - *b\n" for _ in range(1001))
+    error = only_error(text)
+    assert "more than 1,000 uses of YAML aliases" in error.message
+    assert str(error).startswith("bank.yaml:1:")
+
+
+def test_a_few_aliases_are_still_fine():
+    doc = parse("base: &b {a: 1}\nitems: [*b, *b, *b]\n")
+    assert doc.data["items"] == [{"a": 1}] * 3
+
+
+def test_an_alias_inside_its_own_value_is_refused():
+    assert "contains it" in only_error("a: &a [1, *a]\n").message
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "place"),
+    [
+        ("course: demo\npoints: " + "9" * 5000 + "\n", "bank.yaml", "bank.yaml:2:9: points"),
+        ("course: demo\npoints: -" + "9" * 200 + ".5\n", "bank.yaml", "bank.yaml:2:9: points"),
+        ('{"course": "demo",\n "points": ' + "7" * 5000 + "}", "b.json", "b.json:2:12: points"),
+    ],
+)
+def test_an_oversize_number_is_refused_with_file_line_and_column(text, name, place):
+    error = only_error(text, name)
+    assert str(error).startswith(place), str(error)
+    assert "numbers are limited to 100" in error.message
+
+
+def test_a_long_number_written_as_text_is_kept():
+    doc = parse('course: demo\nx-note: "' + "9" * 5000 + '"\n')
+    assert doc.data["x-note"] == "9" * 5000
+
+
 def test_malformed_yaml_names_the_line_and_column():
     error = only_error("course: demo\nlessons:\n  - slug: a\n    title: [unclosed\n")
     assert error.line == 5

@@ -110,6 +110,11 @@ def test_a_declared_mistake_shows_up_in_the_bank_export(tara, answered):
         ("log(0.3)", " ", "", "Write the message", "feedback"),
         ("log(0.3)", "x", "Bad Tag!", "lowercase letters", "tag"),
         ("x" * 501, "x", "", "at most 500", "answer"),
+        # The importer's active-HTML rule: the course's export must import again.
+        ("log(0.3)", "<script>alert(1)</script>", "", "active HTML", "feedback"),
+        ("log(0.3)", '<img src=x onerror="alert(1)">', "", "active HTML", "feedback"),
+        ("log(0.3)", "[see](javascript:alert(1))", "", "active HTML", "feedback"),
+        ("<iframe src=x>", "x", "", "active HTML", "answer"),
     ],
 )
 def test_it_refuses_a_bad_mistake(tara, answered, answer, feedback, tag, message, field):
@@ -117,6 +122,19 @@ def test_it_refuses_a_bad_mistake(tara, answered, answer, feedback, tag, message
         item_add_mistake(item=answered, by=tara, answer=answer, feedback=feedback, tag=tag)
     assert info.value.field == field
     assert "mistakes" not in Item.objects.get(pk=answered.pk).spec
+
+
+def test_a_course_with_declared_mistakes_exports_and_imports_again(tara, answered):
+    from gradebook.courses.bank import bank_import, course_to_bank
+    from gradebook.courses.bank.loading import Document
+
+    item_add_mistake(
+        item=answered, by=tara, answer="log(0.3)", feedback="Mind the <em>sign</em>: -ln, not ln."
+    )
+    exported = course_to_bank(answered.course)
+    # Validated as an import would (raises BankInvalid otherwise); the key is unchanged.
+    result = bank_import(documents=[Document("again.yaml", exported)], dry_run=True)
+    assert not [c for c in result.plans[0].items_updated if c.key == answered.key]
 
 
 def test_it_refuses_to_declare_the_same_mistake_twice(tara, answered):

@@ -375,6 +375,16 @@ def test_a_nul_character_is_refused_not_a_500(api_client, course, key):
     assert Attempt.objects.count() == 0
 
 
+@pytest.mark.parametrize("key", ["explain", "ce-loss", "steps"])
+def test_a_bidi_control_in_an_answer_is_refused_with_its_name(api_client, course, key):
+    # "Noise.\u202e..." would display reversed to the teacher who reads it.
+    response = "Noise goes \u202eesrever" if key != "steps" else {"per_image": "4\u2067"}
+    res = api_client.post(submit_url(item(course, key)), {"response": response}, format="json")
+    assert res.status_code == 400
+    assert "Unicode direction control" in res.json()["error"]["message"]
+    assert Attempt.objects.count() == 0
+
+
 def test_a_nul_in_a_multipart_answer_is_refused(api_client, course):
     res = api_client.post(
         submit_url(item(course, "steps")), {"response": {"per_image": "4\u0000"}}, format="json"

@@ -102,3 +102,55 @@ def test_a_kept_connection_the_server_dropped_is_reconnected():
         client.client_kill_filter(_id=kept.read_response())
         assert throttling._hit("t:drop", 5) == 2
         cache.clear()
+
+
+# --- The cache is down: answers still go in -------------------------------------------------
+
+#: A Redis that is not there: nothing listens on port 1, so connecting is refused at once.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+def test_submit_and_interpret_go_through_when_the_cache_is_down(api_client, course, caplog):
+    from gradebook.quizzes.models import Attempt
+
+    it = item(course, "ce-loss")
+    throttling._LAST_WARNING[0] = -1e9
+    with override_settings(CACHES=DEAD_REDIS), caplog.at_level("WARNING", "gradebook.throttling"):
+        submitted = api_client.post(
+            reverse("api-submit", args=[it.pk]), {"response": "-ln(0.3)"}, format="json"
+        )
+        interpreted = api_client.post(
+            reverse("api-interpret", args=[it.pk]), {"text": "ln(10/3)"}, format="json"
+        )
+    assert submitted.status_code == 201, submitted.content
+    assert interpreted.status_code == 200, interpreted.content
+    assert Attempt.objects.filter(item=it).count() == 1
+    warnings = [r for r in caplog.records if "cache is unreachable" in r.getMessage()]
+    assert len(warnings) == 1  # logged once a minute, not once per request
+
+
+def test_the_page_form_shares_the_apis_limit(client, enrolled, course, monkeypatch):
+    from gradebook.quizzes.models import Attempt
+
+    monkeypatch.setattr(api.SubmitThrottle, "THROTTLE_RATES", {"submit": "3/min"})
+    monkeypatch.setattr(api.SubmitThrottle, "timer", lambda self: 6000.0 + 30)
+    client.force_login(enrolled)
+    it = item(course, "ce-loss")
+    url = reverse("item-submit", args=[it.pk])
+    codes = [client.post(url, {"response": str(n)}).status_code for n in range(5)]
+    assert codes == [302, 302, 302, 429, 429]
+    assert Attempt.objects.filter(item=it).count() == 3
+    refused = client.post(url, {"response": "9"})
+    assert refused["Retry-After"] == "30"
+    assert "Wait 30 seconds" in refused.content.decode()
+    # ...and the API counts in the same window: the student has no allowance left there.
+    through_api = APIClient()
+    through_api.force_authenticate(enrolled)
+    answer = through_api.post(reverse("api-submit", args=[it.pk]), {"response": "1"})
+    assert answer.status_code == 429
