@@ -477,7 +477,9 @@ def item_answers(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     """Every answer to an item (optionally one student's): where overrides start."""
     item = access.item_for_teacher(request.user, slug, key)
     qs = (
-        Attempt.objects.filter(item=item).select_related("student").order_by("-submitted_at", "-id")
+        Attempt.objects.filter(item=item)
+        .select_related("student", "item", "review")
+        .order_by("-submitted_at", "-id")
     )
     student = (request.GET.get("student") or "").strip()
     if student:
