@@ -82,6 +82,8 @@ class OutputSerializer(serializers.Serializer):
 
 class JobSerializer(serializers.ModelSerializer):
     outputs = OutputSerializer(many=True, read_only=True)
+    # The model's name, never the worker's file path (students read this API).
+    model_id = serializers.CharField(source="model_name", read_only=True)
 
     class Meta:
         model = GenerationJob

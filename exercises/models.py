@@ -67,6 +67,13 @@ class JobStatus(models.TextChoices):
 WAITING_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+def model_display_name(model_id: str) -> str:
+    text = (model_id or "").replace("\\", "/")
+    parts = [p for p in text.split("/") if p]
+    local = text.startswith(("/", ".", "~")) or len(parts) > 2 or ":" in text.split("/")[0]
+    return parts[-1] if local and parts else text
+
+
 class GenerationJob(models.Model):
     submission = models.ForeignKey(
         ExerciseSubmission, on_delete=models.CASCADE, related_name="jobs"
@@ -117,6 +124,12 @@ class GenerationJob(models.Model):
     @property
     def seed(self) -> int:
         return int(self.settings.get("seed") or 0)
+
+    @property
+    def model_name(self) -> str:
+        """The model as students may see it: a hub id (``org/name``) as it is, a local path by
+        its last part only (the server's file layout is nobody's business)."""
+        return model_display_name(self.model_id)
 
     def request(self) -> TextRequest | ImageRequest:
         """The runner's input: this job's prompt with its validated settings."""

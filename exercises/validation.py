@@ -12,6 +12,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from gradebook.textsafety import bidi_message, first_bidi_control
 
 DEFAULT_PROMPT_MAX = 500
@@ -35,13 +38,13 @@ DEFAULT_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 LABELS = {
-    "max_new_tokens": "Max new tokens",
-    "temperature": "Temperature",
-    "top_p": "Top-p",
-    "seed": "Seed",
-    "steps": "Steps",
-    "guidance_scale": "Guidance scale",
-    "size": "Image size",
+    "max_new_tokens": gettext_lazy("Max new tokens"),
+    "temperature": gettext_lazy("Temperature"),
+    "top_p": gettext_lazy("Top-p"),
+    "seed": gettext_lazy("Seed"),
+    "steps": gettext_lazy("Steps"),
+    "guidance_scale": gettext_lazy("Guidance scale"),
+    "size": gettext_lazy("Image size"),
 }
 
 
@@ -106,34 +109,49 @@ def clean_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ExerciseInputError({field: f"{label} must be text."})
+        raise ExerciseInputError({field: _("%(label)s must be text.") % {"label": label}})
     text = value.replace("\r\n", "\n").strip()
     if "\x00" in text:
-        raise ExerciseInputError({field: f"{label} contains a NUL character; remove it."})
+        raise ExerciseInputError(
+            {field: _("%(label)s contains a NUL character; remove it.") % {"label": label}}
+        )
     bidi = first_bidi_control(text)
     if bidi is not None:
         raise ExerciseInputError({field: bidi_message(label, *bidi)})
     if required and not text:
-        raise ExerciseInputError({field: f"{label} is empty: write something first."})
+        raise ExerciseInputError(
+            {field: _("%(label)s is empty: write something first.") % {"label": label}}
+        )
     if max_chars is not None and len(text) > max_chars:
         raise ExerciseInputError(
-            {field: f"{label} is {len(text)} characters long; the limit is {max_chars}."}
+            {
+                field: _("%(label)s is %(n)d characters long; the limit is %(max)d.")
+                % {"label": label, "n": len(text), "max": max_chars}
+            }
         )
     if text and min_chars is not None and len(text) < min_chars:
         raise ExerciseInputError(
-            {field: f"{label} is {len(text)} characters long; write at least {min_chars}."}
+            {
+                field: _("%(label)s is %(n)d characters long; write at least %(min)d.")
+                % {"label": label, "n": len(text), "min": min_chars}
+            }
         )
     return text
 
 
 def _number(raw: Any, *, field: str, label: str, integer: bool) -> float | int:
     if isinstance(raw, bool):
-        raise ExerciseInputError({field: f"{label} must be a number, not {raw!r}."})
+        raise ExerciseInputError(
+            {field: _("%(label)s must be a number, not %(raw)r.") % {"label": label, "raw": raw}}
+        )
     if isinstance(raw, str):
         text = raw.strip()
         if "," in text:
             raise ExerciseInputError(
-                {field: f"{label} {raw!r} has a comma: use a point for decimals (0.7)."}
+                {
+                    field: _("%(label)s %(raw)r has a comma: use a point for decimals (0.7).")
+                    % {"label": label, "raw": raw}
+                }
             )
         try:
             raw = (
@@ -142,12 +160,21 @@ def _number(raw: Any, *, field: str, label: str, integer: bool) -> float | int:
                 else (int(text) if text.lstrip("-").isdigit() else float(text))
             )
         except ValueError:
-            raise ExerciseInputError({field: f"{label} {raw!r} is not a number."}) from None
+            raise ExerciseInputError(
+                {field: _("%(label)s %(raw)r is not a number.") % {"label": label, "raw": raw}}
+            ) from None
     if not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise ExerciseInputError({field: f"{label} {raw!r} is not a finite number."})
+        raise ExerciseInputError(
+            {field: _("%(label)s %(raw)r is not a finite number.") % {"label": label, "raw": raw}}
+        )
     if integer:
         if float(raw) != int(raw):
-            raise ExerciseInputError({field: f"{label} must be a whole number, got {raw}."})
+            raise ExerciseInputError(
+                {
+                    field: _("%(label)s must be a whole number, got %(raw)s.")
+                    % {"label": label, "raw": raw}
+                }
+            )
         return int(raw)
     return float(raw)
 
@@ -166,7 +193,12 @@ def clean_setting(kind: str, name: str, raw: Any, rule: dict[str, Any]) -> Any:
     if name == "seed":
         seed = _number(raw, field=field, label=label, integer=True)
         if not 0 <= seed <= MAX_SEED:
-            raise ExerciseInputError({field: f"Seed must be between 0 and {MAX_SEED}, got {seed}."})
+            raise ExerciseInputError(
+                {
+                    field: _("Seed must be between 0 and %(max)s, got %(seed)s.")
+                    % {"max": MAX_SEED, "seed": seed}
+                }
+            )
         return seed
     value = _number(
         raw, field=field, label=label, integer=bool(rule.get("integer")) or ("choices" in rule)
@@ -174,11 +206,21 @@ def clean_setting(kind: str, name: str, raw: Any, rule: dict[str, Any]) -> Any:
     if "choices" in rule:
         if value not in rule["choices"]:
             choices = ", ".join(str(c) for c in rule["choices"])
-            raise ExerciseInputError({field: f"{label} must be one of {choices}, got {value}."})
+            raise ExerciseInputError(
+                {
+                    field: _("%(label)s must be one of %(choices)s, got %(value)s.")
+                    % {"label": label, "choices": choices, "value": value}
+                }
+            )
         return value
     low, high = rule.get("min"), rule.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ExerciseInputError({field: f"{label} must be between {low} and {high}, got {value}."})
+        raise ExerciseInputError(
+            {
+                field: _("%(label)s must be between %(low)s and %(high)s, got %(value)s.")
+                % {"label": label, "low": low, "high": high, "value": value}
+            }
+        )
     return value
 
 
@@ -223,7 +265,7 @@ def clean_exercise(
     prompt_text = clean_text(
         prompt,
         field="prompt",
-        label="The prompt",
+        label=_("The prompt"),
         max_chars=_text_limit(spec.get("prompt"), "max_chars", DEFAULT_PROMPT_MAX),
         required=True,
     )
@@ -238,7 +280,7 @@ def clean_reflection(spec: dict[str, Any], reflection: Any, *, required: bool) -
     return clean_text(
         reflection,
         field="reflection",
-        label="The reflection",
+        label=_("The reflection"),
         max_chars=_text_limit(rules, "max_chars", DEFAULT_REFLECTION_MAX),
         min_chars=_text_limit(rules, "min_chars", None),
         required=required,

@@ -259,7 +259,7 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
         vs = ", ".join(p.variables)
         text = "Type an expression" + (f" in {vs}" if vs else "") + "."
         if p.form == "natural_log":
-            text += " Write it in natural-log form, for example ln(10/3)."
+            text += f" Write it in natural-log form, for example {_log_example(p)}."
         elif p.form == "exact":
             text += " Give an exact answer, without decimals."
         elif p.form in ("expanded", "factored", "simplified"):
@@ -270,6 +270,20 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
     if p.type == "multiple_choice":
         return "Choose all that apply." if p.multiple else "Choose one."
     return ""
+
+
+#: Natural-log examples for the help line; the first that is not the part's key is shown, so
+#: the help never states the answer (it once said "ln(10/3)" on the item whose key that is).
+_LOG_EXAMPLES = (("ln(2)", 0.6931471805599453), ("-ln(0.25)", 1.3862943611198906),
+                 ("ln(7/5)", 0.3364722366212129))  # fmt: skip
+
+
+def _log_example(part: Any) -> str:
+    key = part.key_value
+    for text, value in _LOG_EXAMPLES:
+        if key is None or abs(key - value) > 1e-9 * max(abs(value), 1.0):
+            return text
+    return _LOG_EXAMPLES[-1][0]  # unreachable: the key cannot equal all three
 
 
 __all__ = [

@@ -476,8 +476,8 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
 
 _FORM_MESSAGES = {
     "exact": "Right value, but give an exact answer without decimals (fractions, ln, sqrt...).",
-    "natural_log": "Right value, but write it in natural-log form, for example ln(10/3) or "
-    "-ln(0.3).",
+    # No example here: any example could be the very key the student is working towards.
+    "natural_log": "Right value, but write it in natural-log form: exactly, with ln.",
     "expanded": "Right value, but expand it: multiply out every bracket.",
     "factored": "Right value, but factor it as far as possible.",
     "simplified": "Right value, but simplify it further.",

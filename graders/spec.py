@@ -39,6 +39,7 @@ _COMMON_KEYS = {
     "hints",
     "explanation",
     "help",
+    "placeholder",
     "tags",
     "lesson",
     "difficulty",
@@ -218,7 +219,7 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
     rp = spec.get("retry_penalty")
     if rp is not None and (not _is_num(rp) or not 0 <= rp < 1):
         v.err("retry_penalty", "must be a number in [0, 1)")
-    for key in ("explanation", "help"):
+    for key in ("explanation", "help", "placeholder"):
         if key in spec and not isinstance(spec[key], str):
             v.err(key, "must be text")
     if "hints" in spec and (

@@ -31,6 +31,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gradebook.courses.bank.errors import BankError, BankInvalid
 from gradebook.courses.bank.jobs import (
@@ -107,15 +108,15 @@ class CourseAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="lessons", ordering="n_lessons")
+    @admin.display(description=gettext_lazy("lessons"), ordering="n_lessons")
     def lesson_count(self, obj: Course) -> int:
         return obj.n_lessons  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description="items", ordering="n_items")
+    @admin.display(description=gettext_lazy("items"), ordering="n_items")
     def item_count(self, obj: Course) -> int:
         return obj.n_items  # type: ignore[attr-defined,no-any-return]
 
-    @admin.display(description="bank extras (levels, achievements, x-…)")
+    @admin.display(description=gettext_lazy("bank extras (levels, achievements, x-…)"))
     def meta_json(self, obj: Course) -> str:
         return pretty_json(obj.meta)
 
@@ -148,7 +149,7 @@ class LessonAdmin(admin.ModelAdmin):
     readonly_fields = ("course", "slug", "created_at", "updated_at", "retired_at")
     inlines = [ItemInline]
 
-    @admin.display(boolean=True, description="active")
+    @admin.display(boolean=True, description=gettext_lazy("active"))
     def is_active(self, obj: Lesson) -> bool:
         return obj.retired_at is None
 
@@ -164,7 +165,7 @@ class RevisionInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="spec")
+    @admin.display(description=gettext_lazy("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -182,11 +183,11 @@ class ItemAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [RevisionInline]
 
-    @admin.display(description="spec (as in the bank)")
+    @admin.display(description=gettext_lazy("spec (as in the bank)"))
     def spec_json(self, obj: Item) -> str:
         return pretty_json(obj.spec)
 
-    @admin.display(boolean=True, description="active")
+    @admin.display(boolean=True, description=gettext_lazy("active"))
     def is_active(self, obj: Item) -> bool:
         return obj.retired_at is None
 
@@ -199,7 +200,7 @@ class ItemRevisionAdmin(ReadOnlyAdmin):
     fields = ("item", "number", "created_at", "created_by", "note", "spec_json")
     readonly_fields = fields
 
-    @admin.display(description="spec")
+    @admin.display(description=gettext_lazy("spec"))
     def spec_json(self, obj: ItemRevision) -> str:
         return pretty_json(obj.spec)
 
@@ -266,11 +267,11 @@ class BankImportAdmin(ReadOnlyAdmin):
     list_select_related = ("created_by",)
     change_list_template = "admin/courses/bankimport/change_list.html"
 
-    @admin.display(description="files")
+    @admin.display(description=gettext_lazy("files"))
     def file_list(self, obj: BankImport) -> str:
         return ", ".join(obj.filenames)
 
-    @admin.display(description="changes")
+    @admin.display(description=gettext_lazy("changes"))
     def change_counts(self, obj: BankImport) -> str:
         parts = []
         source = obj.summary if obj.status == BankImportStatus.SUCCEEDED else obj.preview

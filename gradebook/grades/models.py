@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class ReviewState(models.TextChoices):
@@ -103,15 +104,20 @@ class Review(models.Model):
             for key, raw in (rubric_scores or {}).items():
                 if key not in known:
                     raise RubricError(
-                        f"Unknown rubric criterion {key!r}.", field=f"rubric_scores.{key}"
+                        _("Unknown rubric criterion '%(key)s'.") % {"key": key},
+                        field=f"rubric_scores.{key}",
                     )
                 if raw is None or raw == "":
                     continue
                 value = _number(raw, f"rubric_scores.{key}")
                 if value < 0 or value > known[key]["points"]:
                     raise RubricError(
-                        f"{known[key]['criterion']}: {raw} is outside 0 to "
-                        f"{_fmt(known[key]['points'])} points.",
+                        _("%(criterion)s: %(raw)s is outside 0 to %(max)s points.")
+                        % {
+                            "criterion": known[key]["criterion"],
+                            "raw": raw,
+                            "max": _fmt(known[key]["points"]),
+                        },
                         field=f"rubric_scores.{key}",
                     )
                 clean[key] = value
@@ -125,7 +131,9 @@ class Review(models.Model):
                 value = _number(points, "points")
                 if value < 0 or value > max_points:
                     raise RubricError(
-                        f"Points: {points} is outside 0 to {_fmt(max_points)}.", field="points"
+                        _("Points: %(points)s is outside 0 to %(max)s.")
+                        % {"points": points, "max": _fmt(max_points)},
+                        field="points",
                     )
                 self.points = value
 
@@ -144,13 +152,19 @@ class Review(models.Model):
 
 def _number(raw: Any, field: str) -> float:
     if isinstance(raw, bool):
-        raise RubricError(f"{field}: {raw!r} is not a number.", field=field)
+        raise RubricError(
+            _("%(field)s: '%(raw)s' is not a number.") % {"field": field, "raw": raw}, field=field
+        )
     try:
         value = float(Decimal(str(raw).strip()))
     except Exception:
-        raise RubricError(f"{field}: {raw!r} is not a number.", field=field) from None
+        raise RubricError(
+            _("%(field)s: '%(raw)s' is not a number.") % {"field": field, "raw": raw}, field=field
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise RubricError(f"{field}: {raw!r} is not a number.", field=field)
+        raise RubricError(
+            _("%(field)s: '%(raw)s' is not a number.") % {"field": field, "raw": raw}, field=field
+        )
     return value
 
 
@@ -288,3 +302,34 @@ class RegradeChange(models.Model):
     @property
     def delta(self) -> float:
         return (self.new_score or 0.0) - (self.old_score or 0.0)
+
+
+class FeedbackSeen(models.Model):
+    """When a student last opened the feedback page of one of their attempts.
+
+    A teacher's review or override newer than this (``GradeChange.changed_at``) is "new
+    feedback": the dashboard, the lesson page and My grades point the student to it until
+    they open it. No row means the student never opened it.
+    """
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_seen"
+    )
+    attempt = models.ForeignKey(
+        "quizzes.Attempt", on_delete=models.CASCADE, related_name="feedback_seen"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "attempt"], name="unique_feedback_seen")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} saw {self.attempt_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def mark(cls, *, student: Any, attempt: Any) -> None:
+        cls.objects.update_or_create(
+            student=student, attempt=attempt, defaults={"seen_at": timezone.now()}
+        )

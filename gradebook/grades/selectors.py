@@ -20,12 +20,14 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, Lesson
 from gradebook.grades.models import Review, ReviewState
 from gradebook.grades.rubric import review_plan
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeChange, GradeSource
+from gradebook.quizzes.presentation import answer_text
+from gradebook.ui.status import item_type_label
 
 # --- Review queue -------------------------------------------------------------------------------
 
@@ -101,6 +103,98 @@ def _queue_base(attempts: QuerySet[Attempt], filters: QueueFilters) -> QuerySet[
     return qs
 
 
+@dataclass
+class AnswerGroup:
+    """Answers to one item that read the same once spacing and case are set aside."""
+
+    key: str
+    text: str  # the answer as the first student typed it
+    attempts: list[Attempt]
+
+    @property
+    def students(self) -> list[str]:
+        """Each student once, though one may have sent the same answer twice."""
+        return list(dict.fromkeys(a.student.get_username() for a in self.attempts))
+
+
+def _group_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def answer_groups(attempts: QuerySet[Attempt], filters: QueueFilters) -> list[AnswerGroup]:
+    """The filtered queue's answers grouped by identical text, biggest group first.
+
+    Gradescope's answer groups: when twenty students wrote the same sentence, the teacher
+    scores it once. Only answers waiting for a review (not drafts, not returned) are grouped.
+    """
+    groups: dict[str, AnswerGroup] = {}
+    pending = QueueFilters(**{**filters.__dict__, "state": "pending"})
+    for attempt in review_queue(attempts, pending):
+        text = answer_text(attempt.item.spec or {}, attempt.response, params=attempt.params)
+        key = _group_key(text)
+        group = groups.setdefault(key, AnswerGroup(key=key, text=text, attempts=[]))
+        group.attempts.append(attempt)
+    return sorted(groups.values(), key=lambda g: (-len(g.attempts), g.key))
+
+
+def group_by_key(attempts: QuerySet[Attempt], filters: QueueFilters, key: str) -> AnswerGroup:
+    for group in answer_groups(attempts, filters):
+        if group.key == key:
+            return group
+    return AnswerGroup(key=key, text="", attempts=[])
+
+
+@dataclass
+class QueueChoices:
+    """What the queue's filter dropdowns offer: titles shown, slugs and keys sent."""
+
+    courses: list[Course]
+    lessons: list[tuple[str, list[tuple[str, str]]]]  # (course title, [(slug, title)])
+    items: list[tuple[str, list[tuple[str, str]]]]  # (lesson title, [(key, title)])
+    students: list[tuple[str, str]]  # (username, "Full Name (username)")
+
+
+#: Above this many students the student filter is a type-ahead box rather than a dropdown.
+STUDENT_DROPDOWN_MAX = 300
+
+
+def queue_choices(courses: QuerySet[Course], filters: QueueFilters) -> QueueChoices:
+    """The filter dropdowns' options, narrowed by the course (and lesson) already chosen."""
+    from django.contrib.auth import get_user_model
+
+    course_list = list(courses)
+    chosen = [c for c in course_list if c.slug == filters.course] or course_list
+    lessons_by_course: dict[int, list[tuple[str, str]]] = {}
+    lesson_ids = {}
+    for lesson in Lesson.objects.filter(course__in=chosen).order_by("course", "order", "id"):
+        lessons_by_course.setdefault(lesson.course_id, []).append((lesson.slug, lesson.title))
+        lesson_ids[lesson.pk] = lesson
+    lessons = [(c.title, lessons_by_course.get(c.pk, [])) for c in chosen]
+    item_qs = Item.objects.filter(course__in=chosen, type__in=REVIEWED_TYPES)
+    if filters.lesson:
+        item_qs = item_qs.filter(lesson__slug=filters.lesson)
+    items_by_lesson: dict[int, list[tuple[str, str]]] = {}
+    for item in item_qs.order_by("lesson__order", "order", "id"):
+        items_by_lesson.setdefault(item.lesson_id, []).append((item.key, item.title or item.key))
+    items = [
+        (lesson_ids[lid].title if lid in lesson_ids else "", entries)
+        for lid, entries in items_by_lesson.items()
+    ]
+    users = (
+        get_user_model()
+        .objects.filter(enrollments__course__in=chosen)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    students = [
+        (u.get_username(), f"{u.get_full_name()} ({u.get_username()})".strip())
+        if u.get_full_name()
+        else (u.get_username(), u.get_username())
+        for u in users[: STUDENT_DROPDOWN_MAX + 1]
+    ]
+    return QueueChoices(courses=course_list, lessons=lessons, items=items, students=students)
+
+
 def queue_neighbours(
     attempts: QuerySet[Attempt], filters: QueueFilters, attempt: Attempt
 ) -> tuple[Attempt | None, Attempt | None]:
@@ -128,6 +222,28 @@ def queue_state(attempt: Attempt) -> str:
     if review is not None and review.state == ReviewState.DRAFT:
         return "draft"
     return "pending"
+
+
+def attempt_state(attempt: Attempt) -> str:
+    """Where any attempt stands for a teacher, with the right tag after an override.
+
+    Answers a teacher grades are pending, draft or returned (``queue_state``); the rest were
+    auto-graded and say how their grade was last set: graded, overridden, regraded or
+    undecided. (Tagging every attempt with ``queue_state`` called an overridden
+    multiple-choice answer "pending".)
+    """
+    if attempt.item.is_reviewed or attempt.status in (
+        AttemptStatus.PENDING_REVIEW,
+        AttemptStatus.REVIEWED,
+    ):
+        return queue_state(attempt)
+    if attempt.score_source == GradeSource.OVERRIDE:
+        return "overridden"
+    if attempt.status == AttemptStatus.UNDECIDED:
+        return "undecided"
+    if attempt.score_source == GradeSource.REGRADE:
+        return "regraded"
+    return "graded"
 
 
 def _has_review(attempt: Attempt) -> bool:
@@ -213,6 +329,104 @@ def feedback_for(attempt: Attempt) -> Feedback:
     return fb
 
 
+@dataclass(frozen=True)
+class FeedbackNotice:
+    """A teacher's review or override the student has not looked at yet."""
+
+    attempt: Attempt
+    changed_at: Any
+    source: str  # "review" or "override"
+
+
+def new_feedback_for(
+    student: Any, *, course: Course | None = None, lesson: Lesson | None = None
+) -> list[FeedbackNotice]:
+    """Teachers' grades and comments newer than the student's last look at them, newest first.
+
+    One query: the latest review or override per attempt, compared with ``FeedbackSeen``.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from gradebook.grades.models import FeedbackSeen
+
+    seen = FeedbackSeen.objects.filter(student=student, attempt=OuterRef("attempt")).values(
+        "seen_at"
+    )[:1]
+    changes = (
+        GradeChange.objects.filter(
+            attempt__student=student, source__in=[GradeSource.REVIEW, GradeSource.OVERRIDE]
+        )
+        .annotate(seen_at=Subquery(seen))
+        .filter(Q(seen_at__isnull=True) | Q(changed_at__gt=F("seen_at")))
+        .select_related(
+            "attempt", "attempt__item", "attempt__item__course", "attempt__item__lesson"
+        )
+        .order_by("-changed_at", "-id")
+    )
+    if course is not None:
+        changes = changes.filter(attempt__item__course=course)
+    if lesson is not None:
+        changes = changes.filter(attempt__item__lesson=lesson)
+    notices: dict[int, FeedbackNotice] = {}
+    for change in changes[:200]:
+        notices.setdefault(
+            change.attempt_id, FeedbackNotice(change.attempt, change.changed_at, change.source)
+        )
+    return list(notices.values())
+
+
+@dataclass
+class GradeLine:
+    """One item on the student's My grades page."""
+
+    item: Item
+    latest: Attempt
+    tries: int
+    best_points: float | None
+    done: bool
+    pending: bool
+    new_feedback: bool = False
+
+
+def grades_of_student(student: Any) -> list[tuple[Course, list[GradeLine]]]:
+    """Every item the student answered, by course: best score, tries, done, awaiting review."""
+    from gradebook.progress.services import ItemState
+
+    rows = list(
+        Attempt.objects.filter(student=student)
+        .values("item_id")
+        .annotate(
+            best=Max("score", filter=~Q(status=AttemptStatus.PENDING_REVIEW)),
+            tries=Count("id"),
+            latest=Max("id"),
+            correct=Count("id", filter=Q(correct=True)),
+            pending=Count("id", filter=Q(status=AttemptStatus.PENDING_REVIEW)),
+        )
+    )
+    latest = Attempt.objects.in_bulk([r["latest"] for r in rows])
+    items = Item.objects.select_related("course", "lesson").in_bulk([r["item_id"] for r in rows])
+    news = {n.attempt.item_id for n in new_feedback_for(student)}
+    by_course: dict[int, tuple[Course, list[GradeLine]]] = {}
+    for r in rows:
+        item = items[r["item_id"]]
+        state = ItemState(attempts=r["tries"], correct=r["correct"] > 0)
+        best = r["best"]
+        line = GradeLine(
+            item=item,
+            latest=latest[r["latest"]],
+            tries=r["tries"],
+            best_points=None if best is None else round(best * float(item.points), 2),
+            done=state.done(item.type, item.max_attempts),
+            pending=r["pending"] > 0,
+            new_feedback=item.pk in news,
+        )
+        by_course.setdefault(item.course_id, (item.course, []))[1].append(line)
+    out = sorted(by_course.values(), key=lambda pair: pair[0].title)
+    for _, lines in out:
+        lines.sort(key=lambda g: (g.item.lesson.order, g.item.order, g.item.pk))
+    return out
+
+
 def _display_name(user: Any) -> str:
     if user is None:
         return ""
@@ -277,6 +491,7 @@ class Cell:
     points: float | None
     status: str  # "graded", "pending", "undecided", "none"
     tries: int = 0
+    awaiting: bool = False  # some answer still waits for review (a graded one may be best)
 
 
 @dataclass
@@ -391,7 +606,14 @@ def gradebook_for(course: Course) -> Gradebook:
                     status = "undecided"
                 else:
                     status = "none"
-                cells.append(Cell(points=points, status=status, tries=s["tries"]))
+                cells.append(
+                    Cell(
+                        points=points,
+                        status=status,
+                        tries=s["tries"],
+                        awaiting=bool(s["pending"]),
+                    )
+                )
                 lesson_total += points or 0.0
             lesson_totals.append(round(lesson_total, 2))
         total = round(sum(lesson_totals), 2)
@@ -422,6 +644,72 @@ def _students_of(course: Course) -> QuerySet[Any]:
         .objects.filter(enrollments__course=course)
         .order_by("last_name", "first_name", "username")
     )
+
+
+def gradebook_table(book: Gradebook) -> dict[str, Any]:
+    """The gradebook as the page lays it out: one column per item, then its lesson's total.
+
+    Each column and cell carries its lesson group (``g1``, ``g2``...) for the lesson filter
+    and a sort key for the column sort, so the page's script needs no knowledge of the data.
+    """
+    columns: list[dict[str, Any]] = []
+    for index, (lesson, items) in enumerate(book.lessons, start=1):
+        group = f"g{index}"
+        for position, item in enumerate(items):
+            columns.append(
+                {
+                    "item": item,
+                    "lesson": lesson,
+                    "group": group,
+                    "key": f"i{item.pk}",
+                    "first": position == 0,
+                }
+            )
+        columns.append(
+            {
+                "item": None,
+                "lesson": lesson,
+                "group": group,
+                "key": f"l{index}",
+                "max": book.lesson_max[index - 1],
+                "first": not items,
+            }
+        )
+    rows = []
+    for row in book.rows:
+        cells = iter(row.cells)
+        shown = []
+        for column in columns:
+            if column["item"] is not None:
+                cell = next(cells)
+                shown.append(
+                    {
+                        **column,
+                        "points": cell.points,
+                        "status": cell.status,
+                        "tries": cell.tries,
+                        "awaiting": cell.awaiting,
+                    }
+                )
+            else:
+                index = int(column["key"][1:]) - 1
+                shown.append({**column, "total": row.lesson_totals[index]})
+        student = row.student
+        name = student.get_full_name() or student.get_username()
+        rows.append(
+            {
+                "student": student,
+                "name": name,
+                "sort_name": " ".join(
+                    (student.last_name, student.first_name, student.get_username())
+                ).lower(),
+                "total": row.total,
+                "percent": row.percent,
+                "cells": shown,
+                "pending": any(c.awaiting or c.status == "pending" for c in row.cells),
+            }
+        )
+    return {"columns": columns, "rows": rows}
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -507,7 +795,7 @@ def item_analytics(item: Item, *, top: int = 10) -> dict[str, Any]:
             .values_list("response", flat=True)
             .distinct()[:20]
         ):
-            text = response if isinstance(response, str) else _short(response)
+            text = _short(answer_text(item.spec, response))
             if text not in examples:
                 examples.append(text)
             if len(examples) == 3:
@@ -553,10 +841,50 @@ def item_analytics(item: Item, *, top: int = 10) -> dict[str, Any]:
     }
 
 
-def _short(value: Any) -> str:
-    import json
+def answering_students(item: Item) -> list[tuple[str, str]]:
+    """(username, "Full Name (username)") of everyone who answered ``item``, for a dropdown."""
+    from django.contrib.auth import get_user_model
 
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    users = (
+        get_user_model()
+        .objects.filter(attempts__item=item)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return [
+        (
+            u.get_username(),
+            f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name() else u.get_username(),
+        )
+        for u in users
+    ]
+
+
+def key_lines(item: Item) -> list[tuple[str, str]]:
+    """The answer key as a teacher reads it: (part label, key) pairs; choices by their text."""
+    import graders
+
+    spec = item.spec or {}
+    single = item.type not in ("multipart", "exercise")
+    parts = [spec] if single else [p for p in spec.get("parts", []) or [] if isinstance(p, dict)]
+    try:
+        keys = graders.answer_key(spec)
+    except (graders.InvalidSpec, ValueError):
+        keys = {}
+    lines: list[tuple[str, str]] = []
+    for part in parts:
+        pid = "" if single else str(part.get("id", ""))
+        label = "" if single else str(part.get("label") or pid)
+        if part.get("type") == "multiple_choice":
+            right = [str(c.get("text", "")) for c in part.get("choices", []) if c.get("correct")]
+            lines.append((label, "; ".join(right)))
+        elif part.get("type") in ("numeric", "symbolic"):
+            key = keys.get(pid) or (next(iter(keys.values()), None) if single else None)
+            lines.append((label, key.canonical if key else str(part.get("answer", ""))))
+    return lines
+
+
+def _short(text: str) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -588,8 +916,10 @@ def course_item_stats(course: Course) -> list[dict[str, Any]]:
                 "key": item.key,
                 "title": item.title or item.key,
                 "lesson": item.lesson.title,
+                "lesson_order": item.lesson.order,
                 "type": item.type,
-                "retired": item.is_retired,
+                "type_label": item_type_label(item.type),
+                "retired": item.is_retired or item.lesson.is_retired,
                 "attempts": r.get("attempts", 0),
                 "students": students,
                 "first_try_correct": (r["first_correct"] / first) if first else None,

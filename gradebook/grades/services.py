@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gradebook.courses.bank.validation import active_html_in
 from gradebook.courses.models import Item, ItemRevision
@@ -109,10 +110,13 @@ def review_save(
     and awards the XP the score earns.
     """
     if action not in ("draft", "return"):
-        raise GradingError(f"Unknown action {action!r}: use 'draft' or 'return'.", field="action")
+        raise GradingError(
+            _("Unknown action '%(action)s': use 'draft' or 'return'.") % {"action": action},
+            field="action",
+        )
     if not needs_teacher(attempt):
         raise GradingError(
-            "This answer was graded automatically: override its grade instead of reviewing it.",
+            _("This answer was graded automatically: override its grade instead of reviewing it."),
             code="not_reviewable",
         )
     plan = review_plan(attempt.item.spec, attempt.result)
@@ -124,7 +128,7 @@ def review_save(
         review = Review.objects.filter(attempt=locked).first() or Review(attempt=locked)
         if action == "draft" and review.is_returned:
             raise GradingError(
-                "This review was already returned to the student; return it again to change it.",
+                _("This review was already returned to the student; return it again to change it."),
                 code="already_returned",
             )
         try:
@@ -141,11 +145,11 @@ def review_save(
             if score is None:
                 missing = review.missing_criteria(criteria)
                 if missing:
-                    message = "Score every criterion before returning; missing: " + ", ".join(
-                        missing
-                    )
+                    message = _("Score every criterion before returning; missing: %(names)s") % {
+                        "names": ", ".join(missing)
+                    }
                 else:
-                    message = "Give points before returning."
+                    message = _("Give points before returning.")
                 raise GradingError(message, field="rubric_scores" if missing else "points")
             review.state = ReviewState.RETURNED
             review.returned_at = timezone.now()
@@ -166,6 +170,35 @@ def review_save(
     return review
 
 
+def review_group(
+    *,
+    attempts: list[Attempt],
+    by: Any,
+    rubric_scores: dict[str, Any] | None = None,
+    points: Any = None,
+    comment: str = "",
+) -> list[Review]:
+    """Return one review to every attempt of a group of identical answers (answer groups).
+
+    All or nothing: the reviews are saved in one transaction, so a refused score (a missing
+    criterion) leaves every attempt of the group as it was.
+    """
+    if not attempts:
+        raise GradingError(_("This group has no answers left to review."), code="empty_group")
+    with transaction.atomic():
+        return [
+            review_save(
+                attempt=attempt,
+                by=by,
+                rubric_scores=rubric_scores,
+                points=points,
+                comment=comment,
+                action="return",
+            )
+            for attempt in attempts
+        ]
+
+
 # --- Overrides ----------------------------------------------------------------------------------
 
 
@@ -176,19 +209,27 @@ def grade_override(*, attempt: Attempt, by: Any, points: Any, reason: str) -> Gr
     """
     reason = (reason or "").strip()
     if not reason:
-        raise GradingError("Give a reason: the student sees it with the new grade.", field="reason")
+        raise GradingError(
+            _("Give a reason: the student sees it with the new grade."), field="reason"
+        )
     if needs_teacher(attempt):
         raise GradingError(
-            "This answer is graded by review: open the review to change its grade.",
+            _("This answer is graded by review: open the review to change its grade."),
             code="not_overridable",
         )
     max_points = float(attempt.item.points)
     try:
         value = float(str(points).strip())
     except (TypeError, ValueError):
-        raise GradingError(f"Points: {points!r} is not a number.", field="points") from None
+        raise GradingError(
+            _("Points: '%(points)s' is not a number.") % {"points": points}, field="points"
+        ) from None
     if value != value or value < 0 or value > max_points:
-        raise GradingError(f"Points: {points} is outside 0 to {max_points:g}.", field="points")
+        raise GradingError(
+            _("Points: %(points)s is outside 0 to %(max)s.")
+            % {"points": points, "max": f"{max_points:g}"},
+            field="points",
+        )
     score = value / max_points if max_points else 0.0
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
@@ -212,7 +253,7 @@ def regrade_start(*, item: Item, by: Any) -> RegradeRun:
     """Queue a background preview of regrading every answer of ``item`` against its key now."""
     if item.is_reviewed:
         raise GradingError(
-            "Answers to this item are graded by teachers' reviews; there is nothing to regrade.",
+            _("Answers to this item are graded by teachers' reviews; there is nothing to regrade."),
             code="not_regradable",
         )
     from gradebook.grades.tasks import compute_regrade_preview
@@ -232,7 +273,7 @@ def regrade_start(*, item: Item, by: Any) -> RegradeRun:
         ).update(status=RegradeStatus.FAILED, error="The worker stopped reporting progress.")
         if active:
             raise GradingError(
-                "A regrade preview of this item is already being computed.",
+                _("A regrade preview of this item is already being computed."),
                 code="regrade_running",
             )
         revision = ItemRevision.objects.filter(item=item, number=item.revision).first()
@@ -468,15 +509,18 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
         run = RegradeRun.objects.select_for_update().select_related("revision").get(pk=run.pk)
         if run.status != RegradeStatus.PREVIEWED:
             raise GradingError(
-                f"This regrade is {run.get_status_display().lower()}, not a preview waiting to "
-                "be applied.",
+                _("This regrade is %(status)s, not a preview waiting to be applied.")
+                % {"status": run.get_status_display().lower()},
                 code="not_previewed",
             )
         item = Item.objects.select_for_update().get(pk=run.item_id)
         if item.revision != run.revision.number:
             raise GradingError(
-                f"The item's key changed since this preview (revision {run.revision.number}, "
-                f"now {item.revision}): run a new preview.",
+                _(
+                    "The item's key changed since this preview (revision %(then)d, now %(now)d): "
+                    "run a new preview."
+                )
+                % {"then": run.revision.number, "now": item.revision},
                 code="stale_preview",
             )
         applied = skipped = 0
@@ -601,7 +645,7 @@ def regrade_discard(*, run: RegradeRun) -> RegradeRun:
     ).update(status=RegradeStatus.DISCARDED)
     if not updated:
         raise GradingError(
-            "Only a finished or failed preview can be discarded.", code="not_previewed"
+            _("Only a finished or failed preview can be discarded."), code="not_previewed"
         )
     run.refresh_from_db()
     return run
@@ -622,14 +666,16 @@ def item_add_mistake(
     feedback = (feedback or "").strip()
     tag = (tag or "").strip().lower()
     if not answer:
-        raise GradingError("Give the wrong answer to declare.", field="answer")
+        raise GradingError(_("Give the wrong answer to declare."), field="answer")
     if len(answer) > 500:
         raise GradingError(
-            f"The answer is {len(answer)} characters long; at most 500.", field="answer"
+            _("The answer is %(n)d characters long; at most 500.") % {"n": len(answer)},
+            field="answer",
         )
     if not feedback:
         raise GradingError(
-            "Write the message students will see when they give this answer.", field="feedback"
+            _("Write the message students will see when they give this answer."),
+            field="feedback",
         )
     for field, text in (("answer", answer), ("feedback", feedback)):
         # The importer's rule, so the course's export still imports (validation.ACTIVE_HTML).
@@ -642,7 +688,8 @@ def item_add_mistake(
             )
     if tag and not _TAG.match(tag):
         raise GradingError(
-            f"Tag {tag!r}: use lowercase letters, digits and dashes (like 'log-base').",
+            _("Tag '%(tag)s': use lowercase letters, digits and dashes (like 'log-base').")
+            % {"tag": tag},
             field="tag",
         )
     with transaction.atomic():
@@ -650,7 +697,10 @@ def item_add_mistake(
         spec = copy.deepcopy(locked.spec)
         mistakes = list(spec.get("mistakes") or [])
         if any(str(m.get("answer", "")).strip() == answer for m in mistakes if isinstance(m, dict)):
-            raise GradingError(f"{answer!r} is already a declared mistake.", field="answer")
+            raise GradingError(
+                _("'%(answer)s' is already a declared mistake.") % {"answer": answer},
+                field="answer",
+            )
         mistake: dict[str, Any] = {"answer": answer, "feedback": feedback}
         if tag:
             mistake["tag"] = tag
@@ -662,7 +712,10 @@ def item_add_mistake(
         if validate is not None:
             problems = _spec_problems(validate, spec)
             if problems:
-                raise GradingError(f"The item would no longer be valid: {problems}", field="answer")
+                raise GradingError(
+                    _("The item would no longer be valid: %(problems)s") % {"problems": problems},
+                    field="answer",
+                )
         locked.set_spec(spec, by=by, note=f"Declared mistake {answer!r}")
     item.refresh_from_db()
     return mistake

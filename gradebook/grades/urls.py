@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gradebook.grades import views
+from gradebook.grades import editor_views, views
 
 app_name = "grades"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("queue/", views.queue, name="queue"),
     path("queue/next/", views.queue_next, name="queue_next"),
+    path("queue/groups/", views.answer_groups, name="answer_groups"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/override/", views.attempt_override, name="override"),
     path("courses/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
@@ -18,6 +19,9 @@ urlpatterns = [
     path("courses/<slug:slug>/analytics/", views.course_analytics, name="course_analytics"),
     path("courses/<slug:slug>/items/<slug:key>/", views.item_analytics, name="item"),
     path("courses/<slug:slug>/items/<slug:key>/answers/", views.item_answers, name="item_answers"),
+    path("courses/<slug:slug>/items/<slug:key>/edit/", editor_views.item_edit, name="item_edit"),
+    path("courses/<slug:slug>/new-item/", editor_views.item_new, name="item_new"),
+    path("courses/<slug:slug>/editor/preview/", editor_views.item_preview, name="item_preview"),
     path("courses/<slug:slug>/items/<slug:key>/mistakes/", views.add_mistake, name="add_mistake"),
     path(
         "courses/<slug:slug>/items/<slug:key>/regrade/", views.regrade_start, name="regrade_start"

@@ -14,18 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gradebook.grades import access, selectors, services
-from gradebook.grades.models import RegradeRun, rubric_steps
+from gradebook.grades.models import FeedbackSeen, RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import Attempt, GradeSource
-
-EXERCISE_OUTPUTS_TEMPLATE = "exercises/_outputs.html"
+from gradebook.ui.status import grade_source_label, item_type_label
 
 
 def _queue_url(filters: selectors.QueueFilters, **extra: Any) -> str:
@@ -37,14 +37,6 @@ def _attempt_url(attempt: Attempt | int, filters: selectors.QueueFilters) -> str
     pk = attempt if isinstance(attempt, int) else attempt.pk
     query = filters.as_query()
     return reverse("grades:attempt", args=[pk]) + ("?" + urlencode(query) if query else "")
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 # --- Home and queue -----------------------------------------------------------------------------
@@ -69,19 +61,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     courses = access.courses_for_teacher(request.user)
+    counts = selectors.queue_counts(attempts, filters)
     return render(
         request,
         "grades/queue.html",
         {
             "filters": filters,
-            "counts": selectors.queue_counts(attempts, filters),
+            "counts": counts,
             "page": page,
             "rows": [(a, selectors.queue_state(a), _attempt_url(a, filters)) for a in page],
-            "courses": courses,
-            "states": selectors.QUEUE_STATES,
-            "state_links": {
-                s: _queue_url(filters, state=s) for s in (*selectors.QUEUE_STATES, "all")
-            },
+            "choices": selectors.queue_choices(courses, filters),
+            "student_dropdown_max": selectors.STUDENT_DROPDOWN_MAX,
+            "state_links": [
+                (s, _queue_url(filters, state=s), counts.get(s))
+                for s in (*selectors.QUEUE_STATES, "all")
+            ],
         },
     )
 
@@ -93,9 +87,112 @@ def queue_next(request: HttpRequest) -> HttpResponse:
     filters = selectors.QueueFilters.from_params(request.GET)
     first = selectors.review_queue(attempts, filters).first()
     if first is None:
-        messages.info(request, "Nothing left to review here.")
+        messages.info(request, _("Nothing left to review here."))
         return redirect(_queue_url(filters))
     return redirect(_attempt_url(first, filters))
+
+
+@login_required
+def answer_groups(request: HttpRequest) -> HttpResponse:
+    """Identical answers to one item, scored once per group (the queue's item filter)."""
+    attempts = access.attempts_for_teacher(request.user)
+    filters = selectors.QueueFilters.from_params(
+        request.GET if request.method == "GET" else request.POST
+    )
+    if not filters.item:
+        messages.info(request, _("Choose an item to group its answers."))
+        return redirect(_queue_url(filters))
+    errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
+    if request.method == "POST":
+        key = request.POST.get("group", "")
+        group = selectors.group_by_key(attempts, filters, key)
+        rubric_scores = _posted_rubric(request.POST)
+        posted = {
+            "group": key,
+            "rubric_scores": rubric_scores,
+            "comment": request.POST.get("comment", ""),
+        }
+        try:
+            services.review_group(
+                attempts=group.attempts,
+                by=request.user,
+                rubric_scores=rubric_scores,
+                points=request.POST.get("points", ""),
+                comment=posted["comment"],
+            )
+        except GradingError as exc:
+            errors = {"group": key, "message": exc.message}
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Returned the same review to %(n)d student.",
+                    "Returned the same review to %(n)d students.",
+                    len(group.attempts),
+                )
+                % {"n": len(group.attempts)},
+            )
+            return redirect(reverse("grades:answer_groups") + "?" + urlencode(filters.as_query()))
+    groups = selectors.answer_groups(attempts, filters)
+    item = (
+        access.item_for_teacher(request.user, groups[0].attempts[0].item.course.slug, filters.item)
+        if groups
+        else None
+    )
+    return render(
+        request,
+        "grades/answer_groups.html",
+        {
+            "filters": filters,
+            "groups": [
+                (group, _group_rubric(group, posted if posted.get("group") == group.key else {}))
+                for group in groups
+            ],
+            "item": item,
+            "errors": errors,
+            "posted": posted,
+            "queue_url": _queue_url(filters),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _posted_rubric(data: Any) -> dict[str, str]:
+    """The rubric scores a review form posted: ``rubric_<criterion>`` fields, blanks left out."""
+    return {
+        key.removeprefix("rubric_"): value
+        for key, value in data.items()
+        if key.startswith("rubric_") and value != ""
+    }
+
+
+def _group_rubric(group: selectors.AnswerGroup, posted: dict[str, Any]) -> list[dict[str, Any]]:
+    first = group.attempts[0]
+    return _rubric_rows(
+        review_plan(first.item.spec, first.result), posted.get("rubric_scores") or {}
+    )
+
+
+def _rubric_rows(
+    plan: Any, chosen: dict[str, Any], errors: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The rubric as the review form shows it: criteria by part, each with its clickable steps."""
+    errors = errors or {}
+    return [
+        {
+            **c,
+            "group": comp.label if comp.part else "",
+            "first_of_group": index == 0,
+            "steps": [
+                {"value": f"{v:g}", "checked": _is(chosen.get(c["id"]), v)}
+                for v in rubric_steps(c["points"])
+            ],
+            "error": errors.get(f"rubric_scores.{c['id']}", ""),
+        }
+        for comp in plan.components
+        for index, c in enumerate(comp.criteria)
+    ]
 
 
 # --- One attempt: review, override, history -----------------------------------------------------
@@ -109,11 +206,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     posted: dict[str, Any] = {}
     if request.method == "POST":
         action = "return" if request.POST.get("action") == "return" else "draft"
-        rubric_scores = {
-            key.removeprefix("rubric_"): value
-            for key, value in request.POST.items()
-            if key.startswith("rubric_") and value != ""
-        }
+        rubric_scores = _posted_rubric(request.POST)
         posted = {
             "rubric_scores": rubric_scores,
             "points": request.POST.get("points", ""),
@@ -132,14 +225,16 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
             errors[exc.field or "form"] = exc.message
         else:
             if action == "return":
-                messages.success(request, f"Returned to {attempt.student.get_username()}.")
-                _, nxt = selectors.queue_neighbours(
+                messages.success(
+                    request, _("Returned to %(name)s.") % {"name": attempt.student.get_username()}
+                )
+                __, nxt = selectors.queue_neighbours(
                     access.attempts_for_teacher(request.user), filters, attempt
                 )
                 if nxt is not None and request.POST.get("then") != "stay":
                     return redirect(_attempt_url(nxt, filters))
                 return redirect(_attempt_url(attempt, filters))
-            messages.success(request, "Draft saved; the student does not see it yet.")
+            messages.success(request, _("Draft saved; the student does not see it yet."))
             return redirect(_attempt_url(attempt, filters))
     return render(
         request,
@@ -161,20 +256,7 @@ def _attempt_context(
     plan = review_plan(attempt.item.spec, attempt.result)
     criteria = plan.criteria
     chosen = posted.get("rubric_scores") or (review.rubric_scores if review else {})
-    rubric = [
-        {
-            **c,
-            "group": comp.label if comp.part else "",
-            "first_of_group": index == 0,
-            "steps": [
-                {"value": f"{v:g}", "checked": _is(chosen.get(c["id"]), v)}
-                for v in rubric_steps(c["points"])
-            ],
-            "error": errors.get(f"rubric_scores.{c['id']}", ""),
-        }
-        for comp in plan.components
-        for index, c in enumerate(comp.criteria)
-    ]
+    rubric = _rubric_rows(plan, chosen, errors)
     prev, nxt = selectors.queue_neighbours(
         access.attempts_for_teacher(request.user), filters, attempt
     )
@@ -195,15 +277,21 @@ def _attempt_context(
         ),
         "comment_value": posted.get("comment", review.comment if review else ""),
         "errors": errors,
-        "history": selectors.grade_history(attempt),
+        "history": [
+            {
+                **h,
+                "when": parse_datetime(h["changed_at"]),
+                "source_label": grade_source_label(h["source"]),
+            }
+            for h in selectors.grade_history(attempt)
+        ],
+        "type_label": item_type_label(attempt.item.type),
+        "source_label": grade_source_label(attempt.score_source),
         "prev_url": _attempt_url(prev, filters) if prev else "",
         "next_url": _attempt_url(nxt, filters) if nxt else "",
         "queue_url": _queue_url(filters),
         "filters": filters,
         "submission": submission,
-        "outputs_template": EXERCISE_OUTPUTS_TEMPLATE
-        if submission is not None and _template_exists(EXERCISE_OUTPUTS_TEMPLATE)
-        else "",
         "points_now": None
         if attempt.score is None
         else round(attempt.score * float(attempt.item.points), 2),
@@ -253,7 +341,9 @@ def attempt_override(request: HttpRequest, pk: int) -> HttpResponse:
         context["override_points"] = request.POST.get("points", "")
         context["override_reason"] = request.POST.get("reason", "")
         return render(request, "grades/attempt.html", context, status=400)
-    messages.success(request, "Grade overridden; the student sees the new grade and your reason.")
+    messages.success(
+        request, _("Grade overridden; the student sees the new grade and your reason.")
+    )
     return redirect(_attempt_url(attempt, filters))
 
 
@@ -264,15 +354,11 @@ def attempt_override(request: HttpRequest, pk: int) -> HttpResponse:
 def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
     course = access.course_for_teacher(request.user, slug)
     book = selectors.gradebook_for(course)
-    rows = []
-    for row in book.rows:
-        cells = iter(row.cells)
-        groups = [
-            (lesson, [(item, next(cells)) for item in items], row.lesson_totals[i])
-            for i, (lesson, items) in enumerate(book.lessons)
-        ]
-        rows.append((row, groups))
-    return render(request, "grades/gradebook.html", {"course": course, "book": book, "rows": rows})
+    return render(
+        request,
+        "grades/gradebook.html",
+        {"course": course, "book": book, **selectors.gradebook_table(book)},
+    )
 
 
 @login_required
@@ -298,10 +384,17 @@ def course_history(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "page": page,
-            "rows": [selectors.history_row(c) for c in page],
+            "rows": [
+                {
+                    **selectors.history_row(c),
+                    "when": c.changed_at,
+                    "source_label": grade_source_label(c.source),
+                }
+                for c in page
+            ],
             "source": source,
             "student": student,
-            "sources": GradeSource.choices,
+            "sources": [(value, grade_source_label(value)) for value in GradeSource.values],
         },
     )
 
@@ -319,6 +412,7 @@ def course_analytics(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "items": selectors.course_item_stats(course),
             "misconceptions": selectors.course_misconceptions(course),
+            "lessons": course.active_lessons(),
         },
     )
 
@@ -343,8 +437,15 @@ def _render_item(
         {
             "course": item.course,
             "item": item,
+            "type_label": item_type_label(item.type),
+            "key_lines": selectors.key_lines(item),
+            "has_free_text_parts": any(
+                isinstance(p, dict) and p.get("type") == "free_text"
+                for p in item.spec.get("parts", []) or []
+            ),
             "stats": selectors.item_analytics(item),
             "runs": RegradeRun.objects.filter(item=item).select_related("requested_by")[:5],
+            "revisions": item.revisions.select_related("created_by").order_by("-number")[:10],
             "errors": errors or {},
             "posted": posted or {},
         },
@@ -364,7 +465,9 @@ def add_mistake(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             request, item, errors={exc.field or "form": exc.message}, posted=posted, status=400
         )
     messages.success(
-        request, f"Declared {posted['answer']!r} as a known mistake with your message."
+        request,
+        _("Declared “%(answer)s” as a known mistake with your message.")
+        % {"answer": posted["answer"]},
     )
     return redirect("grades:item", slug=slug, key=key)
 
@@ -374,7 +477,9 @@ def item_answers(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     """Every answer to an item (optionally one student's): where overrides start."""
     item = access.item_for_teacher(request.user, slug, key)
     qs = (
-        Attempt.objects.filter(item=item).select_related("student").order_by("-submitted_at", "-id")
+        Attempt.objects.filter(item=item)
+        .select_related("student", "item", "review")
+        .order_by("-submitted_at", "-id")
     )
     student = (request.GET.get("student") or "").strip()
     if student:
@@ -385,7 +490,14 @@ def item_answers(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     return render(
         request,
         "grades/item_answers.html",
-        {"course": item.course, "item": item, "page": page, "rows": rows, "student": student},
+        {
+            "course": item.course,
+            "item": item,
+            "page": page,
+            "rows": rows,
+            "student": student,
+            "students": selectors.answering_students(item),
+        },
     )
 
 
@@ -442,16 +554,12 @@ def regrade_apply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         s = run.summary
-        messages.success(
-            request,
-            f"Applied {s.get('applied', 0)} grade changes"
-            + (
-                f"; skipped {s['skipped_stale']} changed since the preview"
-                if s.get("skipped_stale")
-                else ""
-            )
-            + ".",
-        )
+        applied = ngettext(
+            "Applied %(n)d grade change", "Applied %(n)d grade changes", s.get("applied", 0)
+        ) % {"n": s.get("applied", 0)}
+        if s.get("skipped_stale"):
+            applied += _("; skipped %(n)d changed since the preview") % {"n": s["skipped_stale"]}
+        messages.success(request, applied + ".")
     return redirect("grades:regrade", pk=pk)
 
 
@@ -471,18 +579,20 @@ def regrade_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_grades(request: HttpRequest) -> HttpResponse:
-    attempts = (
-        Attempt.objects.filter(student=request.user)
-        .select_related("item", "item__course", "item__lesson")
-        .order_by("-submitted_at", "-id")
+    return render(
+        request,
+        "grades/my_grades.html",
+        {
+            "courses": selectors.grades_of_student(request.user),
+            "new_feedback": selectors.new_feedback_for(request.user),
+        },
     )
-    page = Paginator(attempts, 50).get_page(request.GET.get("page"))
-    return render(request, "grades/my_grades.html", {"page": page})
 
 
 @login_required
 def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = access.attempt_for_student(request.user, pk)
+    FeedbackSeen.mark(student=request.user, attempt=attempt)
     return render(
         request,
         "grades/feedback.html",
@@ -491,5 +601,8 @@ def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "item": attempt.item,
             "fb": selectors.feedback_for(attempt),
             "submission": attempt.exercise_submission if _has_submission(attempt) else None,
+            "other_attempts": Attempt.objects.filter(student=request.user, item=attempt.item)
+            .exclude(pk=attempt.pk)
+            .order_by("number"),
         },
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
@@ -134,6 +134,7 @@ def item_states(student: Any, items: Any) -> dict[int, ItemState]:
             n_correct=Count("id", filter=Q(correct=True)),
             first_correct=Min("number", filter=Q(correct=True)),
             n_pending=Count("id", filter=Q(status=AttemptStatus.PENDING_REVIEW)),
+            best=Max("score"),
         )
     )
     states: dict[int, ItemState] = {}
@@ -143,6 +144,7 @@ def item_states(student: Any, items: Any) -> dict[int, ItemState]:
             correct=row["n_correct"] > 0,
             first_correct_try=row["first_correct"],
             pending_review=row["n_pending"] > 0,
+            best_score=row["best"],
         )
     return states
 

@@ -21,6 +21,7 @@ from gradebook.courses.models import Item
 from gradebook.quizzes import access, serializers, services
 from gradebook.quizzes.views_common import item_payload, lesson_items_payload
 from gradebook.throttling import UserWindowThrottle
+from gradebook.ui.grader_messages import translate_message
 
 
 class SubmitThrottle(UserWindowThrottle):
@@ -37,7 +38,7 @@ class Refused(APIException):
 
     def __init__(self, error: services.SubmitError) -> None:
         field = error.field or "non_field_errors"
-        super().__init__(detail={field: [error.message]}, code=error.code)
+        super().__init__(detail={field: [translate_message(error.message)]}, code=error.code)
         self.default_code = error.code
         if isinstance(error, services.AttemptLimitReached):
             self.status_code = status.HTTP_409_CONFLICT
@@ -101,6 +102,7 @@ class Interpret(APIView):
             )
         except services.SubmitError as error:
             raise Refused(error) from None
+        interp["message"] = translate_message(interp.get("message") or "")
         return Response(serializers.InterpretationSerializer(interp).data)
 
 

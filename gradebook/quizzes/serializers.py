@@ -61,6 +61,7 @@ class InputSerializer(serializers.Serializer):
     min_chars = serializers.IntegerField(required=False)
     max_chars = serializers.IntegerField(required=False)
     help = serializers.CharField(required=False)
+    placeholder = serializers.CharField(required=False)
 
 
 class PartSerializer(InputSerializer):
@@ -75,6 +76,7 @@ class ItemStateSerializer(serializers.Serializer):
     correct = serializers.BooleanField()
     done = serializers.BooleanField()
     pending_review = serializers.BooleanField()
+    best_score = serializers.FloatField(allow_null=True, required=False)
 
 
 class ItemSerializer(InputSerializer):

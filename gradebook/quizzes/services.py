@@ -167,6 +167,11 @@ def _grade(item: Item, response: Any, params: dict[str, Any]) -> _Graded:
     feedback = result.feedback or ""
     if outcome == "invalid":
         raise InvalidAnswer(feedback or "This answer could not be read.", result=data)
+    wrong_unit = wrong_dimension(item.spec, result)
+    if wrong_unit:
+        # A unit of another kind (4 kg for a time) says nothing about the value: like a
+        # missing unit it is not a try, in every item type (a multipart part included).
+        raise InvalidAnswer(wrong_unit, result=data)
     if outcome == "needs_review" or item.is_reviewed:
         status, score, correct = AttemptStatus.PENDING_REVIEW, None, False
     elif outcome == "undecided":
@@ -187,6 +192,40 @@ def _grade(item: Item, response: Any, params: dict[str, Any]) -> _Graded:
         misconception=(misconception or "")[:100],
         grader_version=(result.grader_version or graders.GRADER_VERSION)[:40],
     )
+
+
+WRONG_DIMENSION_TAG = "unit-dimension"
+
+
+def _other_dimension(spec: dict[str, Any], interp: Any) -> bool:
+    """Whether the unit typed is of another kind than the part's unit (kg for a time)."""
+    from graders.units import lookup
+
+    wanted, typed = spec.get("unit"), getattr(interp, "unit", None) if interp else None
+    if not wanted or not typed:
+        return False
+    a, b = lookup(str(wanted)), lookup(str(typed))
+    return a is not None and b is not None and a.dim != b.dim
+
+
+def wrong_dimension(spec: dict[str, Any], result: Any) -> str:
+    """The grader's message when an answer (or a part of one) has a unit of the wrong kind,
+    else ''. The grader calls such an answer incorrect; the app does not count it as a try."""
+    if not result.parts:
+        if result.misconception == WRONG_DIMENSION_TAG or _other_dimension(
+            spec, result.interpretation
+        ):
+            return result.feedback or "That unit is of the wrong kind for this answer."
+        return ""
+    parts = {str(p.get("id")): p for p in spec.get("parts", []) or [] if isinstance(p, dict)}
+    for part in result.parts:
+        part_spec = parts.get(str(part.id), {})
+        if part.misconception == WRONG_DIMENSION_TAG or _other_dimension(
+            part_spec, part.interpretation
+        ):
+            label = str(part_spec.get("label") or part.id)
+            return f"Check {label}: {part.feedback}"
+    return ""
 
 
 def _existing_for_key(student: Any, item: Item, key: str) -> Attempt | None:

@@ -8,6 +8,7 @@ without JavaScript too.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,12 +19,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gradebook.progress.services import progress_for
+from gradebook.courses.models import Item
+from gradebook.grades.selectors import new_feedback_for
+from gradebook.progress.achievements import CATALOGUE
+from gradebook.progress.services import ItemState, item_states, progress_for
 from gradebook.quizzes import access, services
 from gradebook.quizzes.api import SubmitThrottle
 from gradebook.quizzes.forms import response_from_post
 from gradebook.quizzes.views_common import lesson_items_payload
 from gradebook.throttling import throttle_page
+from gradebook.ui.grader_messages import translate_message
 
 
 def too_many_answers(request: HttpRequest, wait: float, *, back: str) -> HttpResponse:
@@ -43,9 +48,32 @@ def too_many_answers(request: HttpRequest, wait: float, *, back: str) -> HttpRes
 def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     course = access.course_for_student(request.user, slug)
     progress = progress_for(request.user, course)
-    lessons = [(lesson, progress.lessons.get(lesson.pk)) for lesson in course.active_lessons()]
+    items = list(
+        Item.objects.filter(course=course, retired_at__isnull=True)
+        .only("id", "key", "title", "lesson_id", "type", "max_attempts", "order")
+        .order_by("order", "id")
+    )
+    states = item_states(request.user, [i.pk for i in items])
+    by_lesson: dict[int, list[tuple[Item, ItemState, bool]]] = {}
+    for item in items:
+        state = states.get(item.pk, ItemState())
+        done = state.done(item.type, item.max_attempts)
+        by_lesson.setdefault(item.lesson_id, []).append((item, state, done))
+    lessons = [
+        (lesson, progress.lessons.get(lesson.pk), by_lesson.get(lesson.pk, []))
+        for lesson in course.active_lessons()
+    ]
+    notices = new_feedback_for(request.user, course=course)
     return render(
-        request, "quizzes/course.html", {"course": course, "progress": progress, "lessons": lessons}
+        request,
+        "quizzes/course.html",
+        {
+            "course": course,
+            "progress": progress,
+            "lessons": lessons,
+            "new_feedback": notices,
+            "lessons_with_news": {n.attempt.item.lesson_id for n in notices},
+        },
     )
 
 
@@ -59,7 +87,12 @@ def _js_strings() -> dict[str, str]:
         "undecided": _(
             "Could not decide: this answer was not counted as wrong. Try rewriting it more simply."
         ),
-        "pending_review": _("Waiting for review"),
+        "pending_review": _("Awaiting review"),
+        "needs_review": _("Awaiting review"),
+        "done": _("Done"),
+        "best": _("best %(s)s") % {"s": "{s}"},
+        "latest_try": _("Latest try:"),
+        "not_graded": _("Not graded"),
         "score": _("Score"),
         "try": _("Try"),
         "hint": _("Hint"),
@@ -78,6 +111,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
     progress = progress_for(request.user, course)
     lessons = list(course.active_lessons())
     index = next(i for i, other in enumerate(lessons) if other.pk == lesson.pk)
+    notices = new_feedback_for(request.user, lesson=lesson)
     return render(
         request,
         "quizzes/lesson.html",
@@ -88,12 +122,23 @@ def lesson_page(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
             "lesson_count": len(lessons),
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
-            "items": lesson_items_payload(request.user, lesson),
+            "items": _with_feedback(lesson_items_payload(request.user, lesson), notices),
             "progress": progress,
             "lesson_progress": progress.lessons.get(lesson.pk),
             "js_strings": _js_strings(),
+            "achievement_codes": [a.code for a in CATALOGUE],
         },
     )
+
+
+def _with_feedback(items: list[dict[str, Any]], notices: list[Any]) -> list[dict[str, Any]]:
+    """Mark each item card whose teacher feedback the student has not opened yet."""
+    unseen = {}
+    for notice in notices:
+        unseen.setdefault(notice.attempt.item_id, notice.attempt.pk)
+    for data in items:
+        data["new_feedback"] = unseen.get(data["id"])
+    return items
 
 
 @login_required
@@ -112,7 +157,7 @@ def submit(request: HttpRequest, item_id: int) -> HttpResponse:
             idempotency_key=request.POST.get("idempotency_key") or None,
         )
     except services.SubmitError as error:
-        messages.error(request, error.message, extra_tags=f"item-{item.pk}")
+        messages.error(request, translate_message(error.message), extra_tags=f"item-{item.pk}")
     return redirect(f"{url}#item-{item.pk}")
 
 

@@ -22,6 +22,7 @@ def state_dict(item: Item, state: ItemState) -> dict[str, Any]:
         "correct": state.correct,
         "done": state.done(item.type, item.max_attempts),
         "pending_review": state.pending_review,
+        "best_score": state.best_score,
     }
 
 

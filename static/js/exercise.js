@@ -24,7 +24,8 @@
       if (stateEl) { stateEl.textContent = label(job); }
       var bar = box.querySelector('[data-role="bar"]');
       if (bar && job.progress_total) {
-        bar.style.width = Math.round(100 * job.progress_step / job.progress_total) + "%";
+        bar.max = job.progress_total;
+        bar.value = job.progress_step;
       }
       box.dataset.status = job.status;
     });

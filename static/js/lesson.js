@@ -122,13 +122,30 @@
     return a.outcome === "partially_correct" ? "partial" : "incorrect";
   }
 
+  function partClass(part) {
+    if (part.outcome === "correct" || part.correct) return "ok";
+    if (part.outcome === "needs_review") return "review";
+    if (part.outcome === "not_graded" || part.outcome === "invalid" || part.outcome === "undecided") return "skip";
+    if (part.outcome === "partially_correct") return "partial";
+    return "no";
+  }
+
+  function awardIcon(award) {
+    var holder = document.getElementById("award-icons");
+    if (!holder || !holder.content) return null;
+    var code = award.kind === "achievement" ? award.code : award.kind;
+    var found = holder.content.querySelector('[data-code="' + code + '"] svg');
+    return found ? found.cloneNode(true) : null;
+  }
+
   function renderResult(article, a) {
     var box = article.querySelector(".result");
     box.textContent = "";
     var wrap = el("div", { "class": "verdict verdict-" + verdictClass(a) });
     var title = el("p", { "class": "verdict-title" });
+    if (a.state && a.state.correct && !a.correct) title.appendChild(el("span", { "class": "latest" }, T.latest_try + " "));
     title.appendChild(el("strong", {}, verdictText(a)));
-    if (a.score !== null && a.score !== undefined) title.appendChild(el("span", { "class": "small" }, " · " + T.score + " " + Number(a.score).toFixed(2)));
+    if (a.score !== null && a.score !== undefined && a.status !== "pending_review") title.appendChild(el("span", { "class": "small" }, " · " + T.score + " " + Number(a.score).toFixed(2)));
     title.appendChild(el("span", { "class": "small" }, " · " + T["try"] + " " + a.number));
     wrap.appendChild(title);
     if (a.interpretation && a.interpretation.ok) {
@@ -136,13 +153,15 @@
       var m = el("span", { "class": "math" }); setMath(m, a.interpretation.mathml || ""); p.appendChild(m);
       wrap.appendChild(p);
     }
-    if (a.feedback) wrap.appendChild(el("p", { "class": "feedback" }, a.feedback));
+    if (a.feedback && a.status !== "pending_review") wrap.appendChild(el("p", { "class": "feedback" }, a.feedback));
     if (a.parts && a.parts.length) {
       var ul = el("ul", { "class": "part-results" });
       a.parts.forEach(function (part) {
-        var li = el("li", { "class": part.correct ? "ok" : "no" });
+        // A part waiting for a teacher is neutral, never a red cross (as the server renders it).
+        var li = el("li", { "class": partClass(part), "data-outcome": part.outcome });
         li.appendChild(el("strong", {}, part.label || part.id));
-        li.appendChild(document.createTextNode(": " + (part.feedback || T[part.outcome] || part.outcome)));
+        var text = part.outcome === "needs_review" ? T.needs_review : (part.feedback || T[part.outcome] || part.outcome);
+        li.appendChild(document.createTextNode(": " + text));
         ul.appendChild(li);
       });
       wrap.appendChild(ul);
@@ -162,10 +181,32 @@
       wrap.appendChild(d);
     }
     (a.awards || []).forEach(function (award) {
-      var text = award.kind === "xp" ? (award.amount > 0 ? "+" : "") + award.amount + " XP" : (award.icon ? award.icon + " " : "") + award.title;
-      wrap.appendChild(el("p", { "class": "award award-" + award.kind }, text));
+      var text = award.kind === "xp" ? (award.amount > 0 ? "+" : "") + award.amount + " XP" : award.title;
+      var line = el("p", { "class": "award award-" + award.kind });
+      var icon = awardIcon(award);
+      if (icon) line.appendChild(icon);
+      line.appendChild(el("span", {}, text));
+      wrap.appendChild(line);
     });
     box.appendChild(wrap);
+  }
+
+  // The card's own line: done, awaiting review, best score so far (the latest try may be worse).
+  function renderStatus(article, state) {
+    var line = article.querySelector("[data-item-status]");
+    if (!line) return;
+    var feedback = line.querySelector("a");
+    line.textContent = "";
+    if (state.correct || (state.done && !state.pending_review)) {
+      line.appendChild(el("span", { "class": "badge ok" }, T.done));
+    } else if (state.pending_review) {
+      line.appendChild(el("span", { "class": "badge wait" }, T.pending_review));
+    }
+    if (state.best_score !== null && state.best_score !== undefined && !state.pending_review) {
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(el("span", { "class": "small best-score" }, T.best.replace("{s}", Number(state.best_score).toFixed(2))));
+    }
+    if (feedback) { line.appendChild(document.createTextNode(" ")); line.appendChild(feedback); }
   }
 
   function applyState(article, a) {
@@ -173,6 +214,7 @@
     var left = article.querySelector(".attempts-left");
     if (left && state.attempts_left !== null && state.attempts_left !== undefined) left.textContent = state.attempts_left;
     article.classList.toggle("is-correct", !!state.correct);
+    renderStatus(article, state);
     var button = article.querySelector("form button[type=submit]");
     if (button && state.attempts_left === 0 && !state.correct) button.disabled = true;
     var gained = (a.awards || []).filter(function (w) { return w.kind === "xp"; }).reduce(function (s, w) { return s + w.amount; }, 0);
@@ -195,7 +237,8 @@
         if (!p) return;
         var level = p.level;
         var name = bar.querySelector("[data-level-name]"); if (name) name.textContent = level.name;
-        var meter = bar.querySelector("[data-level-meter]"); if (meter) meter.style.width = level.percent + "%";
+        var meter = bar.querySelector("[data-level-meter]");
+        if (meter && level.next_threshold !== null) { meter.max = level.next_threshold - level.floor; meter.value = level.xp - level.floor; }
         var ach = bar.querySelector("[data-achievements]"); if (ach) ach.textContent = p.achievements_unlocked;
         var line = bar.querySelector("[data-level-line]");
         if (line && level.next_threshold !== null) {

@@ -32,7 +32,7 @@ KEY_ORDER = [
     "choices", "answer", "unit", "unit_required", "tolerance", "expressions", "variables", "form",
     "log_base", "multiple", "shuffle", "parts", "carry_forward", "dual_form", "models", "prompt",
     "settings", "reflection", "rubric", "model_answer", "min_chars", "max_chars", "description",
-    "feedback", "tag", "mistakes", "hints", "explanation", "help", "tags",
+    "feedback", "tag", "mistakes", "hints", "explanation", "help", "placeholder", "tags",
 ]  # fmt: skip
 _RANK = {key: index for index, key in enumerate(KEY_ORDER)}
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from gradebook.courses.bank.errors import BankError, BankInvalid
 from gradebook.courses.bank.loading import Document, read_bank_file
-from gradebook.courses.bank.validation import count_items, validate_document
+from gradebook.courses.bank.validation import count_items, key_warnings, validate_document
 from gradebook.courses.models import (
     BankImport,
     BankImportStatus,
@@ -86,6 +86,17 @@ def item_columns(spec: dict[str, Any]) -> dict[str, Any]:
         "max_attempts": spec.get("max_attempts"),
         "retry_penalty": float(spec.get("retry_penalty", 0.0)),
     }
+
+
+def write_item_spec(item: Item, spec: dict[str, Any], *, by: Any, note: str) -> bool:
+    """Store a changed spec as imports do: columns resynced, a new revision kept with its note.
+
+    The bank import and the item editor both write through here, so an edit in the browser is
+    kept exactly like an import's (and the next export carries it). Returns whether it changed.
+    """
+    for name, value in item_columns(spec).items():
+        setattr(item, name, value)
+    return item.set_spec(spec, by=by, note=note)
 
 
 # --- Plans ---------------------------------------------------------------------------------
@@ -253,9 +264,12 @@ class ImportResult:
     plans: list[CoursePlan]
     dry_run: bool
     record: BankImport | None = None
+    #: Problems that do not stop the import (an example in a help text that is the answer).
+    warnings: list[BankError] = field(default_factory=list)
 
     def describe(self) -> list[str]:
-        lines = [line for plan in self.plans for line in plan.describe()]
+        lines = [f"warning: {w}" for w in self.warnings]
+        lines += [line for plan in self.plans for line in plan.describe()]
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return lines
@@ -416,9 +430,7 @@ def apply_plan(plan: CoursePlan, *, by: Any = None, progress: Progress | None = 
         item.lesson = lessons[change.lesson]
         item.order = change.order
         item.retired_at = None
-        for name, value in item_columns(change.spec).items():
-            setattr(item, name, value)
-        item.set_spec(change.spec, by=user, note=note)
+        write_item_spec(item, change.spec, by=user, note=note)
     if progress and plan.items_updated:
         progress(len(plan.items_updated))
 
@@ -509,8 +521,11 @@ def bank_import(
     admin's import job: it is marked succeeded in the same transaction instead of a new record.
     """
     validate_documents(documents, allow_active_html=allow_active_html, progress=progress)
+    warnings = [w for doc in documents for w in key_warnings(doc)]
     if dry_run:
-        return ImportResult(plans=[plan_course(doc) for doc in documents], dry_run=True)
+        return ImportResult(
+            plans=[plan_course(doc) for doc in documents], dry_run=True, warnings=warnings
+        )
     with transaction.atomic():
         # Lock existing courses so two imports of the same course apply one after the other.
         slugs = [doc.data["course"] for doc in documents]
@@ -533,7 +548,7 @@ def bank_import(
             record.dry_run, record.succeeded, record.summary = False, True, summary
             record.status, record.finished_at = BankImportStatus.SUCCEEDED, timezone.now()
             record.save(update_fields=["dry_run", "succeeded", "summary", "status", "finished_at"])
-    return ImportResult(plans=plans, dry_run=False, record=record)
+    return ImportResult(plans=plans, dry_run=False, record=record, warnings=warnings)
 
 
 def import_bank_files(

@@ -97,6 +97,20 @@ def validate_document(
     return errors[:MAX_ERRORS]
 
 
+def key_warnings(doc: Document) -> list[BankError]:
+    """Help texts, placeholders and hints that hold the answer, each with file and line.
+
+    Warnings, not errors: the import goes ahead. Run on a valid document only.
+    """
+    from gradebook.courses.bank.giveaways import giveaways
+
+    warnings = []
+    for path, item in iter_items(doc.data):
+        for spec_path, message in giveaways(item):
+            warnings.append(_with_item(doc, (*path, *spec_path), item, message))
+    return warnings
+
+
 def iter_items(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
     for li, lesson in enumerate(data.get("lessons", [])):
         for ii, item in enumerate(lesson.get("items", [])):

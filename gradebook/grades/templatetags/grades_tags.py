@@ -27,3 +27,18 @@ def percent(value: Any) -> str:
     if value is None:
         return "–"
     return f"{round(float(value) * 100):d}%"
+
+
+@register.filter
+def regrade_status(value: str) -> str:
+    """A regrade run's status in the page's language."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "queued": _("queued"),
+        "running": _("running"),
+        "previewed": _("preview ready"),
+        "applied": _("applied"),
+        "failed": _("failed"),
+        "discarded": _("discarded"),
+    }.get(value, value)

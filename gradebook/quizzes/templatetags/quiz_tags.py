@@ -37,15 +37,9 @@ def get(mapping: Any, key: Any) -> Any:
 
 @register.filter
 def outcome_label(outcome: str) -> str:
-    from django.utils.translation import gettext as _
+    from gradebook.ui.status import outcome_label as label
 
-    return {
-        "correct": _("Correct"),
-        "partially_correct": _("Partly correct"),
-        "incorrect": _("Not quite"),
-        "undecided": _("Could not decide"),
-        "needs_review": _("Waiting for review"),
-    }.get(outcome, outcome)
+    return label(outcome)
 
 
 @register.simple_tag

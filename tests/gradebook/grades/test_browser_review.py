@@ -129,9 +129,9 @@ def test_a_teacher_reviews_an_exercise_and_the_student_sees_the_score(
     assert "dog" in scoreboard.text_content()  # the runner-up at the first step
     assert page.locator("section.exercise img").count() == 3  # final image and its filmstrip
 
-    row = page.locator('tr.criterion[data-criterion="prompt"]')
+    row = page.locator('fieldset.criterion[data-criterion="prompt"]')
     row.locator("label", has_text="1").click()
-    page.locator('tr.criterion[data-criterion="reflection"] label', has_text="2").click()
+    page.locator('fieldset.criterion[data-criterion="reflection"] label', has_text="2").click()
     assert page.locator("#rubric-total").inner_text() == "3"
     page.fill("textarea[name=comment]", "Clear prompt and a sharp observation about step 4.")
     # (A full-page screenshot before this click made Chromium ignore it: take it afterwards.)

@@ -86,7 +86,7 @@ def test_the_page_shows_cells_linked_to_answers(tara_client, graded):
     html = tara_client.get(reverse("grades:gradebook", args=["ai-gen"])).content.decode()
     assert 'data-status="pending"' in html
     assert reverse("grades:item_answers", args=["ai-gen", "neg-log"]) + "?student=alice" in html
-    assert '<td class="num total">3.5</td>' in html
+    assert 'data-col="total" data-value="3.5">3.5</td>' in html
 
 
 def test_an_empty_course_has_an_empty_gradebook(tara_client, tara):

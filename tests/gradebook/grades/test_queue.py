@@ -78,7 +78,7 @@ def test_the_queue_page_shows_counts_and_links(tara_client, queue):
     assert "alice text" not in html  # the list shows items, not answers
     assert reverse("grades:attempt", args=[queue["a1"].pk]) in html
     assert reverse("grades:attempt", args=[queue["b2"].pk]) not in html  # a draft
-    assert 'data-state="draft">draft: <span class="count">1</span>' in html
+    assert 'data-state="draft">Drafts: <span class="count">1</span>' in html
 
 
 def test_start_reviewing_opens_the_oldest_with_the_filters_kept(tara_client, queue):

@@ -359,6 +359,7 @@ def test_lesson_items_carry_the_students_state_and_last_verdict(api_client, cour
         "correct": True,
         "done": True,
         "pending_review": False,
+        "best_score": 1.0,
     }
     assert loss["last_attempt"]["correct"] is True
     other = next(i for i in items if i["key"] == "ce-exact")
