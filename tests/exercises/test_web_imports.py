@@ -22,7 +22,7 @@ for app in settings.INSTALLED_APPS:
         for info in pkgutil.walk_packages(module.__path__, app + "."):
             name = info.name
             if ".migrations" in name or ".management" in name or ".runners." in name \\
-                    or name.endswith((".bench", ".factories")) or ".tests" in name:
+                    or name.endswith((".bench", ".factories", ".training")) or ".tests" in name:
                 continue
             importlib.import_module(name)
 import exercises.runners.base, exercises.tasks, exercises.services  # noqa
