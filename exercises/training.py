@@ -35,11 +35,11 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from exercises.imageworld import world
+from exercises.imageworld.vocabulary import COURSE_MODEL_MARKER as TRAINED_MARKER
 from exercises.imageworld.vocabulary import KNOWN_WORDS
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "weights" / "drawn-world-sd"
 MAX_TOKENS = 20
-TRAINED_MARKER = "TRAINED_ON_DRAWN_WORLD"
 
 
 # -- tokenizer ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "exercises"
 
 urlpatterns = [
     path("", views.my_submissions, name="list"),
+    path("image-model/", views.image_model_card, name="image_model"),
     path("items/<int:item_id>/", views.exercise_form, name="form"),
     path("<int:submission_id>/", views.submission_page, name="submission"),
     path("<int:submission_id>/status/", views.submission_status, name="status"),

@@ -5,6 +5,7 @@ Views stay thin: check access (``exercises.access``), call one service, render o
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -143,3 +144,20 @@ def output_file(request: HttpRequest, output_id: int, name: str) -> HttpResponse
 def my_submissions(request: HttpRequest) -> HttpResponse:
     submissions = access.submissions_for_user(request.user).prefetch_related("jobs")[:100]
     return render(request, "exercises/list.html", {"submissions": submissions})
+
+
+MODEL_CARD = Path(__file__).resolve().parent.parent / "docs" / "image-model.md"
+
+
+@login_required
+@require_GET
+def image_model_card(request: HttpRequest) -> HttpResponse:
+    """The course image model's card (docs/image-model.md), linked from every image output."""
+    from django.conf import settings
+
+    from gradebook.courses.rendering import render_markdown
+
+    text = MODEL_CARD.read_text(encoding="utf-8")
+    # The card's figures live in static/ so they show both on GitHub and here.
+    text = text.replace("](../static/", f"]({settings.STATIC_URL}")
+    return render(request, "exercises/model_card.html", {"card": render_markdown(text)})

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+#: The training command writes this file into the folder it makes: a pipeline folder holding it
+#: is the course model (it only knows this vocabulary), any other is a real pipeline.
+COURSE_MODEL_MARKER = "TRAINED_ON_DRAWN_WORLD"
 
 # The checkable colours and the RGB they are drawn in (issue 12).
 COLOURS: dict[str, tuple[int, int, int]] = {
@@ -81,3 +86,11 @@ def mark_prompt(prompt: str) -> list[MarkedWord]:
 
 def unknown_words(prompt: str) -> list[str]:
     return [word.text for word in mark_prompt(prompt) if not word.known]
+
+
+def is_course_model(source: str | Path) -> bool:
+    """Whether ``source`` (an ``IMAGE_MODEL`` value) is the course model trained on this world."""
+    try:
+        return (Path(source) / COURSE_MODEL_MARKER).is_file()
+    except OSError:
+        return False

@@ -64,3 +64,21 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.simple_tag
+def course_image_model() -> bool:
+    """Whether IMAGE_MODEL is the course model (then prompts are checked against its words)."""
+    from django.conf import settings
+
+    from exercises.imageworld.vocabulary import is_course_model
+
+    return is_course_model(settings.IMAGE_MODEL)
+
+
+@register.filter
+def prompt_words(prompt: str) -> list[Any]:
+    """The prompt's words, each flagged known or unknown to the course image model."""
+    from exercises.imageworld.vocabulary import mark_prompt
+
+    return mark_prompt(prompt or "")
