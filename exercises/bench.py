@@ -52,7 +52,7 @@ BENCH_SPEC: dict[str, Any] = {
         # The sample bank's image defaults (banks/ai-generation-basics.yaml).
         "image": {
             "steps": {"default": 10, "max": 30},
-            "guidance_scale": {"default": 5, "min": 0, "max": 12},
+            "guidance_scale": {"default": 2, "min": 0, "max": 12},
             "size": {"default": 64, "choices": [64, 128]},
         },
     },
