@@ -151,7 +151,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # SELECT 1 (gradebook/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "gradebook.db.postgresql"
     # The answer hot path's hand-written statements are prepared once per connection
-    # (gradebook.rawsql.hot_cursor); the ORM keeps Django's client-side binding, which never
+    # (gradebook.hotpath.hot_cursor); the ORM keeps Django's client-side binding, which never
     # prepares. Turn this off behind a pooler that cannot carry prepared statements
     # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from gradebook import hotpath
 from gradebook.courses.models import Course, Item, Lesson
+from gradebook.hotpath import Inserter, Loader
 from gradebook.quizzes import access
 from gradebook.quizzes.models import Attempt
-from gradebook.rawsql import Inserter, Loader
 from tests.gradebook.quizzes.factories import item
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
