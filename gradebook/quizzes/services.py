@@ -41,6 +41,7 @@ from gradebook.progress.services import (
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus
 from gradebook.quizzes.signals import announce
+from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
 
 log = logging.getLogger(__name__)
@@ -50,16 +51,11 @@ _NUMBER_RETRIES = 10
 MAX_IDEMPOTENCY_KEY = 100
 
 
-class SubmitError(Exception):
+class SubmitError(Refusal):
     """A submission that was refused; nothing was stored. ``field`` names the bad input."""
 
-    code = "invalid"
-    field: str | None = "response"
-
     def __init__(self, message: str, *, field: str | None = "response") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 class InvalidAnswer(SubmitError):
@@ -74,6 +70,7 @@ class InvalidAnswer(SubmitError):
 
 class AttemptLimitReached(SubmitError):
     code = "attempt_limit"
+    status = 409
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"You have used all {limit} attempts at this item.", field=None)
