@@ -352,11 +352,13 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_float("CELERY_WORKER_PROC_ALIVE_TIMEOUT",
 
 # --- Benchmarks ----------------------------------------------------------------------------------
 
-# scripts/load_submit.py compares submit with a bare DRF endpoint that writes one row; that
-# endpoint exists only when this is on, and never in production.
-BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
-if PRODUCTION and BENCHMARK_ENDPOINTS:
-    raise ImproperlyConfigured("BENCHMARK_ENDPOINTS=1 is for load tests only, not PRODUCTION=1.")
+# The benchmark app (gradebook/bench/: the bare one-row endpoint scripts/load_submit.py
+# compares submit with, and its table) is installed only when asked for, never in production.
+BENCH = env_bool("BENCH", False)
+if PRODUCTION and BENCH:
+    raise ImproperlyConfigured("BENCH=1 is for load tests only, not PRODUCTION=1.")
+if BENCH:
+    INSTALLED_APPS += ["gradebook.bench"]
 
 # --- Grading and generation ---------------------------------------------------------------------
 
