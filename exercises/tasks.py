@@ -5,11 +5,11 @@ imports torch, transformers or diffusers at module level. Models are loaded in e
 child by ``worker_process_init`` (never in the parent: CUDA breaks in forked children if the
 parent touched it, celery#3402), and only by workers that consume the ``gpu`` queue.
 
-Delivery guarantees (see ../shared/RELIABILITY.md): ``acks_late`` + ``reject_on_worker_lost``
-make a killed child's message come back; the attempt counter in the job row stops a job that
-always kills its worker from looping. Retries with backoff are for transient errors only
-(``TransientJobError``: the database went away); soft and hard time limits come from
-settings (CELERY_TASK_ANNOTATIONS) and stay below the Redis visibility timeout.
+Delivery guarantees (docs/deploy.md, "Upgrading without losing queued jobs"): ``acks_late``
+and ``reject_on_worker_lost`` make a killed child's message come back; the attempt counter in
+the job row stops a job that always kills its worker from looping. Retries with backoff are
+for transient errors only (``TransientJobError``: the database went away); soft and hard time
+limits come from settings (CELERY_TASK_ANNOTATIONS) and stay below the Redis visibility timeout.
 """
 
 from __future__ import annotations

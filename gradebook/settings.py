@@ -331,7 +331,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # The visibility timeout must exceed the hard time limit, or long jobs run twice
-    # (celery#5935); see ../shared/RELIABILITY.md.
+    # (celery#5935): docs/deploy.md, "Upgrading without losing queued jobs".
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }

@@ -78,11 +78,9 @@ class GradingError(Refusal):
 
 
 def _after_scored(attempts: Iterable[Attempt]) -> None:
-    # Imported late: progress is another app, and XP is its business.
-    try:
-        from gradebook.progress.services import on_attempt_scored
-    except ImportError:  # progress not installed yet on this branch
-        return
+    # XP is the progress app's business: it recomputes what the changed scores earn.
+    from gradebook.progress.services import on_attempt_scored
+
     for attempt in attempts:
         on_attempt_scored(attempt)
 

@@ -559,7 +559,9 @@ def import_bank_files(
     allow_active_html: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Read, validate and import bank files: what ``manage.py import_bank`` runs."""
+    """Read, validate and import bank files in one call (``load_documents`` then
+    ``bank_import``): for code and tests that import files directly. ``manage.py import_bank``
+    and the admin's upload job call the two steps themselves, for progress and the job row."""
     documents = load_documents(paths)
     return bank_import(
         documents=documents,

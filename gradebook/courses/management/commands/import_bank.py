@@ -1,4 +1,6 @@
-"""``manage.py import_bank PATH... [--dry-run]``: a thin shell over ``import_bank_files``."""
+"""``manage.py import_bank PATH... [--dry-run]``: a thin shell over ``load_documents`` and
+``bank_import``, the service every import runs (the admin's upload job calls it too); this
+command adds a progress bar on big banks."""
 
 from __future__ import annotations
 
