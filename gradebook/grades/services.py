@@ -608,18 +608,25 @@ def regrade_apply(*, run: RegradeRun, by: Any, chunk_size: int = REGRADE_CHUNK) 
     return run
 
 
-def regrade_sync_progress(run_id: int, *, chunk_size: int = 500) -> int:
-    """Bring XP up to date for every student whose grade an applied regrade changed.
+def regrade_sync_progress(run_id: int, *, chunk_size: int = 1000) -> int:
+    """Bring XP, lessons and achievements up to date for every student whose grade an
+    applied regrade changed.
 
     Runs after the apply commits (a Celery task), so the apply stays one short transaction
-    however many students it touches. ``on_attempt_scored`` recomputes an item's XP from all
-    of a student's attempts, so one call per student (with their latest changed attempt) is
-    enough, and calling it again changes nothing: a duplicate delivery is harmless. Returns
-    how many students were brought up to date.
+    however many students it touches. ``progress.services.on_item_rescored`` does for all of
+    them at once, chunk by chunk, what ``on_attempt_scored`` does for one student's latest
+    changed attempt; calling it again changes nothing, so a duplicate delivery is harmless.
+    Returns how many students were brought up to date.
     """
-    run = RegradeRun.objects.filter(
-        pk=run_id, status=RegradeStatus.APPLIED, progress_synced_at__isnull=True
-    ).first()
+    from gradebook.progress.services import on_item_rescored
+
+    run = (
+        RegradeRun.objects.filter(
+            pk=run_id, status=RegradeStatus.APPLIED, progress_synced_at__isnull=True
+        )
+        .select_related("item", "item__lesson")
+        .first()
+    )
     if run is None:
         return 0
     latest = (
@@ -631,12 +638,13 @@ def regrade_sync_progress(run_id: int, *, chunk_size: int = 500) -> int:
     )
     done = 0
     for ids in _chunks(latest.iterator(chunk_size=chunk_size), chunk_size):
-        attempts = Attempt.objects.filter(pk__in=ids).select_related(
-            "item", "item__lesson", "item__course", "student"
-        )
-        with transaction.atomic():
-            _after_scored(attempts)
-        done += len(ids)
+        days = {
+            student_id: timezone.localdate(submitted_at)
+            for student_id, submitted_at in Attempt.objects.filter(pk__in=ids).values_list(
+                "student_id", "submitted_at"
+            )
+        }
+        done += on_item_rescored(item=run.item, students=days, chunk=chunk_size)
     RegradeRun.objects.filter(pk=run.pk).update(progress_synced_at=timezone.now())
     return done
 
