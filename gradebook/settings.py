@@ -8,6 +8,7 @@ shared volume). Helpers fail loudly on malformed values instead of silently usin
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -372,8 +373,13 @@ for _name, _value in (
     ("GRADER_POOL_SIZE", GRADER_POOL_SIZE),
     ("GRADER_MEMORY_MB", GRADER_MEMORY_MB),
 ):
-    if _value <= 0:
-        raise ImproperlyConfigured(f"{_name}={_value!r} must be greater than 0")
+    if not math.isfinite(_value) or _value <= 0:
+        raise ImproperlyConfigured(f"{_name}={_value!r} must be a finite number greater than 0")
+# The grader processes would quietly raise a smaller limit to this (graders.pool): say so.
+if GRADER_MEMORY_MB < 256:
+    raise ImproperlyConfigured(
+        f"GRADER_MEMORY_MB={GRADER_MEMORY_MB} is too small: a grader process needs at least 256"
+    )
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "tiny-sd"))
