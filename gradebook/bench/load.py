@@ -115,3 +115,11 @@ def stored_counts() -> None:
 
         rows = BenchmarkRow.objects.count()
     print(Attempt.objects.count(), rows)
+
+
+def item_ids(keys: list[str], course: str = "ai-generation-basics") -> None:
+    """Print ``{key: item id}`` for the course's items ``keys``."""
+    from gradebook.courses.models import Item
+
+    found = Item.objects.filter(course__slug=course, key__in=keys).values_list("key", "pk")
+    print(json.dumps(dict(found)))

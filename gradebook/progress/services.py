@@ -26,6 +26,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from gradebook import hotpath
+from gradebook.bulksql import insert_rows, update_rows
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
 from gradebook.progress import achievements
 from gradebook.progress.levels import LevelStatus, level_for
@@ -680,29 +681,23 @@ def _rescored_chunk(item: Item, days: dict[int, datetime.date]) -> None:
         award = awards.get(sid)
         old = award.xp if award is not None else 0
         if award is None and xp:
-            created.append(
-                XPAward(
-                    student_id=sid,
-                    item=item,
-                    course_id=item.course_id,
-                    xp=xp,
-                    attempt_id=attempt_id,
-                )
-            )
+            created.append((sid, item.course_id, item.pk, attempt_id, xp, now, now))
         elif award is not None and old != xp:
             award.xp, award.attempt_id, award.updated_at = xp, attempt_id, now
             updated.append(award)
         if xp != old:
             rows[sid].xp = max(rows[sid].xp + xp - old, 0)
             touched.add(sid)
-    XPAward.objects.bulk_create(created, batch_size=1000)
-    XPAward.objects.bulk_update(updated, ["xp", "attempt", "updated_at"], batch_size=1000)
+    insert_rows(
+        XPAward, ["student", "course", "item", "attempt", "xp", "awarded_at", "updated_at"], created
+    )
+    update_rows(XPAward, ["xp", "attempt", "updated_at"], updated)
     for row in (rows[sid] for sid in touched):
         row.updated_at = now
-    StudentProgress.objects.bulk_update(
-        [rows[sid] for sid in sorted(touched)],
+    update_rows(
+        StudentProgress,
         ["xp", "last_active_on", "streak_days", "updated_at"],
-        batch_size=1000,
+        [rows[sid] for sid in sorted(touched)],
     )
 
     _complete_lesson_for(item, ids)
@@ -741,19 +736,18 @@ def _complete_lesson_for(item: Item, student_ids: list[int]) -> None:
             pending_review=row["n_pending"] > 0,
             best_score=row["best"],
         )
+    now = timezone.now()
     completions = []
     for sid in open_ids:
         progress = _lesson_progress(lesson.pk, items, states[sid])
         if progress.complete:
-            completions.append(
-                LessonCompletion(
-                    student_id=sid,
-                    lesson=lesson,
-                    course_id=item.course_id,
-                    perfect=progress.perfect,
-                )
-            )
-    LessonCompletion.objects.bulk_create(completions, ignore_conflicts=True)
+            completions.append((sid, lesson.pk, item.course_id, progress.perfect, now))
+    insert_rows(
+        LessonCompletion,
+        ["student", "lesson", "course", "perfect", "completed_at"],
+        completions,
+        ignore_conflicts=True,
+    )
 
 
 def _unlock_achievements_for(item: Item, rows: dict[int, StudentProgress]) -> None:
@@ -771,9 +765,15 @@ def _unlock_achievements_for(item: Item, rows: dict[int, StudentProgress]) -> No
     }
     if not standing:
         return
+    now = timezone.now()
     unlocks = [
-        AchievementUnlock(student_id=sid, code=earned.code, course_id=item.course_id)
+        (sid, earned.code, item.course_id, now)
         for sid, snapshot in _snapshots(standing).items()
         for earned in achievements.newly_earned(snapshot, already[sid])
     ]
-    AchievementUnlock.objects.bulk_create(unlocks, ignore_conflicts=True, batch_size=1000)
+    insert_rows(
+        AchievementUnlock,
+        ["student", "code", "course", "unlocked_at"],
+        unlocks,
+        ignore_conflicts=True,
+    )
