@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from gradebook.grades import access, selectors, services
+from gradebook.grades import access, charts, selectors, services
 from gradebook.grades.models import FeedbackSeen, RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
@@ -412,6 +412,7 @@ def course_analytics(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "items": selectors.course_item_stats(course),
             "misconceptions": selectors.course_misconceptions(course),
+            "charts": charts.course_charts(course),
             "lessons": course.active_lessons(),
         },
     )
@@ -444,6 +445,7 @@ def _render_item(
                 for p in item.spec.get("parts", []) or []
             ),
             "stats": selectors.item_analytics(item),
+            "charts": charts.item_charts(item),
             "runs": RegradeRun.objects.filter(item=item).select_related("requested_by")[:5],
             "revisions": item.revisions.select_related("created_by").order_by("-number")[:10],
             "errors": errors or {},

@@ -136,6 +136,9 @@ def test_the_teachers_and_students_pages_fit_both_screens(
         _check(page, f"ui-my-answers-{viewport}")
         page.goto(reverse("mygrades:list"))
         _check(page, f"ui-my-grades-{viewport}")
+        page.goto(reverse("dashboard"))
+        assert page.locator("#chart-xp svg").count() == 1
+        _check(page, f"ui-dashboard-{viewport}")
         context.close()
 
 
