@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from gradebook.grades import access, charts, selectors, services
+from gradebook.grades import access, appeals, charts, selectors, services
 from gradebook.grades.models import FeedbackSeen, RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
@@ -68,6 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "counts": counts,
+            "open_appeals": appeals.appeals_for_teacher(attempts).count(),
             "page": page,
             "rows": [(a, selectors.queue_state(a), _attempt_url(a, filters)) for a in page],
             "choices": selectors.queue_choices(courses, filters),
@@ -244,6 +245,14 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _appeals_of(attempt: Attempt) -> list[Any]:
+    return list(
+        attempt.appeals.select_related("student", "answered_by", "attempt__item").order_by(
+            "created_at", "id"
+        )
+    )
+
+
 def _attempt_context(
     request: HttpRequest,
     attempt: Attempt,
@@ -298,6 +307,7 @@ def _attempt_context(
         "other_attempts": Attempt.objects.filter(student=attempt.student, item=attempt.item)
         .exclude(pk=attempt.pk)
         .order_by("number"),
+        "appeals": _appeals_of(attempt),
     }
 
 
@@ -606,5 +616,7 @@ def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "other_attempts": Attempt.objects.filter(student=request.user, item=attempt.item)
             .exclude(pk=attempt.pk)
             .order_by("number"),
+            "appeals": _appeals_of(attempt),
+            "can_appeal": appeals.can_appeal(attempt),
         },
     )
