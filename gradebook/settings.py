@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "gradebook.quizzes",
     "gradebook.progress",
     "gradebook.grades",
+    "gradebook.discussion",
     "gradebook.ui",
     "exercises",
 ]

@@ -122,7 +122,17 @@ def test_the_teachers_and_students_pages_fit_both_screens(
         "item-analytics": reverse("grades:item", args=[course.slug, "steps"]),
         "review": reverse("grades:attempt", args=[explain_attempt.pk]),
         "item-editor": reverse("grades:item_edit", args=[course.slug, "steps"]),
+        "discussion": reverse("discussion:course", args=[course.slug]),
     }
+    from gradebook.discussion import services as discussion
+
+    lesson = Lesson.objects.get(course=course, slug="text-vs-images")
+    top = discussion.comment_post(
+        lesson=lesson, author=students[1], body="Why is the loss **$-\\ln p$** in *nats*?"
+    )
+    discussion.comment_post(
+        lesson=lesson, author=tara, body="Because `ln` is the natural log.", parent=top
+    )
     for viewport, size in VIEWPORTS.items():
         context = chromium_browser.new_context(base_url=live_server.url, viewport=size)
         page = context.new_page()
@@ -136,6 +146,9 @@ def test_the_teachers_and_students_pages_fit_both_screens(
         _check(page, f"ui-my-answers-{viewport}")
         page.goto(reverse("mygrades:list"))
         _check(page, f"ui-my-grades-{viewport}")
+        page.goto(reverse("lesson", args=[course.slug, "text-vs-images"]) + "#discussion")
+        assert page.locator("#discussion .reply").count() == 1
+        _check(page, f"ui-lesson-discussion-{viewport}")
         page.goto(reverse("dashboard"))
         assert page.locator("#chart-xp svg").count() == 1
         _check(page, f"ui-dashboard-{viewport}")
