@@ -1,7 +1,9 @@
 """The exercises API: submit, read a submission with its outputs, poll its state, reflect, retry.
 
-Errors use the shared body (``gradebook.api_errors``): ``{"error": {"message", "field", ...}}``
-with the field path of the bad input (``settings.text.temperature``).
+A service's refusal (``ExerciseInputError``, the quizzes app's ``SubmitError``: both
+``gradebook.refusals.Refusal``) is rendered by ``gradebook.api_errors`` with the shared body
+``{"error": {"message", "field", ...}}``, the field path of the bad input
+(``settings.text.temperature``), its status and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -10,46 +12,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercises import access, services
 from exercises.models import ExerciseSubmission, GenerationJob
-from exercises.validation import ExerciseInputError
 from gradebook.quizzes import access as quiz_access
-from gradebook.quizzes.services import SubmitError
-
-
-class TooManyWaitingJobs(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "too_many_waiting_jobs"
-
-    def __init__(self, message: str, *, wait: int) -> None:
-        super().__init__(message)
-        self.wait = wait  # DRF's handler sends it as Retry-After
-
-
-class GenerationQueueFull(APIException):
-    """The server's (or the course's) generation queue is full: try later, not this student's
-    doing, so 503 rather than 429."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "generation_queue_full"
-
-    def __init__(self, message: str, *, wait: int) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
-def _refusal(error: ExerciseInputError) -> APIException:
-    if isinstance(error, services.QuotaExceeded):
-        return TooManyWaitingJobs(error.message, wait=error.retry_after)
-    if isinstance(error, services.QueueFull):
-        return GenerationQueueFull(error.message, wait=error.retry_after)
-    field = None if error.field == "form" else error.field
-    return ValidationError({field or "non_field_errors": [error.message]})
 
 
 # Its own component name: the quiz API's SubmitSerializer would otherwise share "Submit" in
@@ -71,6 +40,7 @@ class OutputSerializer(serializers.Serializer):
     step = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     text = serializers.CharField()
+    metadata = serializers.JSONField()
 
     def get_url(self, output: Any) -> str | None:
         url = output.url
@@ -119,14 +89,19 @@ class SubmissionSerializer(serializers.ModelSerializer):
         fields = ["id", "item", "attempt", "prompt", "reflection", "settings", "created_at", "jobs"]
 
 
+def submission_data(submission: ExerciseSubmission, request: Any) -> dict[str, Any]:
+    """A submission with its jobs and outputs: the one JSON shape of an exercise submission,
+    here and in the gradebook's API (through ``exercises.plugins``)."""
+    return dict(SubmissionSerializer(submission, context={"request": request}).data)
+
+
 def _detail(request: Request, submission: ExerciseSubmission, code: int = 200) -> Response:
     submission = (
         ExerciseSubmission.objects.prefetch_related("jobs__outputs")
         .select_related("attempt")
         .get(pk=submission.pk)
     )
-    data = SubmissionSerializer(submission, context={"request": request}).data
-    return Response(data, status=code)
+    return Response(submission_data(submission, request), status=code)
 
 
 class SubmissionCreate(APIView):
@@ -135,19 +110,14 @@ class SubmissionCreate(APIView):
         item = quiz_access.item_for_student(request.user, item_id)
         body = SubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            submission = services.exercise_submit(
-                student=request.user,
-                item=item,
-                prompt=body.validated_data["prompt"],
-                reflection=body.validated_data["reflection"],
-                settings_in=body.validated_data["settings"],
-                idempotency_key=body.validated_data.get("idempotency_key") or None,
-            )
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
-        except SubmitError as error:
-            raise ValidationError({error.field or "non_field_errors": [error.message]}) from None
+        submission = services.exercise_submit(
+            student=request.user,
+            item=item,
+            prompt=body.validated_data["prompt"],
+            reflection=body.validated_data["reflection"],
+            settings_in=body.validated_data["settings"],
+            idempotency_key=body.validated_data.get("idempotency_key") or None,
+        )
         return _detail(request, submission, status.HTTP_201_CREATED)
 
 
@@ -180,12 +150,9 @@ class SubmissionReflection(APIView):
         submission = access.submission_for_owner(request.user, submission_id)
         body = ReflectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.submission_reflect(
-                submission=submission, reflection=body.validated_data["reflection"]
-            )
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
+        services.submission_reflect(
+            submission=submission, reflection=body.validated_data["reflection"]
+        )
         return _detail(request, submission)
 
 
@@ -193,10 +160,7 @@ class JobRetry(APIView):
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request: Request, job_id: int) -> Response:
         job = access.job_for_user(request.user, job_id)
-        try:
-            job = services.job_retry(job=job)
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
+        job = services.job_retry(job=job)
         return Response(
             JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )

@@ -19,7 +19,7 @@ from exercises import access, services
 from exercises.storage import serve_output
 from exercises.validation import ExerciseInputError, bounds_for, exercise_models
 from gradebook.quizzes import access as quiz_access
-from gradebook.quizzes.services import SubmitError
+from gradebook.refusals import Refusal
 
 
 def settings_from_post(spec: dict[str, Any], data: Any) -> dict[str, dict[str, Any]]:
@@ -51,14 +51,8 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
                 settings_in=settings_from_post(item.spec, request.POST),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
-        except services.QuotaExceeded as error:
-            errors, status, retry_after = error.errors, 429, error.retry_after
-        except services.QueueFull as error:
-            errors, status, retry_after = error.errors, 503, error.retry_after
-        except ExerciseInputError as error:
-            errors, status = error.errors, 400
-        except SubmitError as error:
-            errors, status = {error.field or "form": error.message}, 400
+        except Refusal as error:
+            errors, status, retry_after = error.errors, error.status, error.retry_after
         else:
             return redirect("exercises:submission", submission.pk)
     response = render(

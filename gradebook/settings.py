@@ -152,7 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # SELECT 1 (gradebook/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "gradebook.db.postgresql"
     # The answer hot path's hand-written statements are prepared once per connection
-    # (gradebook.rawsql.hot_cursor); the ORM keeps Django's client-side binding, which never
+    # (gradebook.hotpath.hot_cursor); the ORM keeps Django's client-side binding, which never
     # prepares. Turn this off behind a pooler that cannot carry prepared statements
     # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -353,11 +353,13 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_float("CELERY_WORKER_PROC_ALIVE_TIMEOUT",
 
 # --- Benchmarks ----------------------------------------------------------------------------------
 
-# scripts/load_submit.py compares submit with a bare DRF endpoint that writes one row; that
-# endpoint exists only when this is on, and never in production.
-BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
-if PRODUCTION and BENCHMARK_ENDPOINTS:
-    raise ImproperlyConfigured("BENCHMARK_ENDPOINTS=1 is for load tests only, not PRODUCTION=1.")
+# The benchmark app (gradebook/bench/: the bare one-row endpoint scripts/load_submit.py
+# compares submit with, and its table) is installed only when asked for, never in production.
+BENCH = env_bool("BENCH", False)
+if PRODUCTION and BENCH:
+    raise ImproperlyConfigured("BENCH=1 is for load tests only, not PRODUCTION=1.")
+if BENCH:
+    INSTALLED_APPS += ["gradebook.bench"]
 
 # --- Grading and generation ---------------------------------------------------------------------
 

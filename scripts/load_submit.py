@@ -2,7 +2,7 @@
 
 Sets up its own PostgreSQL database, imports the sample bank, enrols N students with API
 tokens, starts gunicorn on 127.0.0.1 with persistent database connections
-(``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``), then
+(``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCH=1``: the bench app), then
 drives both endpoints with ``wrk`` (N connections, one student token per request in turn,
 a fresh Idempotency-Key each time), alternating bare/submit for a few rounds so that both see
 the same machine load. Prints a Markdown table (medians over rounds) for docs/benchmarks.md.
@@ -37,77 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
-SEED = r"""
-import json
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from gradebook.courses.models import Course
-course = Course.objects.get(slug="ai-generation-basics")
-User = get_user_model()
-tokens = []
-for i in range(N):
-    user, _ = User.objects.get_or_create(username=f"load{i:04d}")
-    course.enroll(user)
-    tokens.append(Token.objects.get_or_create(user=user)[0].key)
-targets = []
-for key in KEYS:
-    item = course.items.get(key=key)
-    right = item.spec["answer"]
-    targets.append({"id": item.pk, "right": str(right), "wrong": "12345"})
-print(json.dumps({"tokens": tokens, "items": targets}))
-"""
 
-# In-process cost per request (CPU time and SQL statements), measured with Django's test
-# client in one process: steadier than throughput on a shared machine.
-INPROCESS = r"""
-import json, statistics, time, uuid
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-tok = Token.objects.get(user__username="load0000").key
-client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
-out = {}
-for name, path, body in TARGETS:
-    def post():
-        return client.post(path, body, content_type="application/json",
-                           HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-    for _ in range(20):
-        post()
-    cpu = []
-    for _ in range(REPEAT):
-        t = time.process_time()
-        post()
-        cpu.append(time.process_time() - t)
-    with CaptureQueriesContext(connection) as q:
-        status = post().status_code
-    out[name] = {"cpu_ms": statistics.median(cpu) * 1000, "queries": len(q), "status": status}
-print(json.dumps(out))
-"""
+def django_side(call: str) -> list[str]:
+    """``manage.py shell -c`` running ``gradebook.bench.load.<call>``."""
+    return [PY, "manage.py", "shell", "-c", f"from gradebook.bench import load; load.{call}"]
 
-# Where one submit spends its CPU: cProfile with a CPU clock over 40 requests, restricted to
-# the project's code and DRF's authentication and throttling (run with --profile).
-PROFILE = r"""
-import cProfile, pstats, time, uuid
-from django.test import Client
-from rest_framework.authtoken.models import Token
-tok = Token.objects.get(user__username="load0001").key
-client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
-path, body = TARGET
-def post():
-    client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-for _ in range(10):
-    post()
-profile = cProfile.Profile(time.process_time)
-profile.enable()
-for _ in range(40):
-    post()
-profile.disable()
-stats = pstats.Stats(profile)
-stats.sort_stats("cumulative").print_stats(
-    r"gradebook/|graders/|rest_framework/(views|throttling|authentication)", 25
-)
-"""
 
 LUA = r"""
 local tokens = TOKENS
@@ -368,7 +302,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "DB_CONN_MAX_AGE": "600",
         "CACHE_URL": args.cache_url,
-        "BENCHMARK_ENDPOINTS": "1",
+        "BENCH": "1",
         # A per-second window keeps the throttle (and its cache round trips) in the measured
         # path without refusing students who answer every 0.1 s.
         "THROTTLE_SUBMIT": "1000/s",
@@ -381,8 +315,8 @@ def main() -> None:
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
     run([PY, "manage.py", "import_bank", "banks/ai-generation-basics.yaml"], env)
     keys = [k.strip() for k in args.items.split(",") if k.strip()]
-    seed = SEED.replace("N)", f"{args.students})").replace("KEYS", json.dumps(keys))
-    data = json.loads(run([PY, "manage.py", "shell", "-c", seed], env).strip().splitlines()[-1])
+    seeded = run(django_side(f"seed_students({args.students}, {keys!r})"), env)
+    data = json.loads(seeded.strip().splitlines()[-1])
 
     bodies = [
         json.dumps({"response": it[kind]}) for it in data["items"] for kind in ("right", "wrong")
@@ -395,14 +329,11 @@ def main() -> None:
         ("submit (wrong)", f"/api/items/{first['id']}/submit/", bodies[1]),
     ]
     if args.profile:
-        snippet = PROFILE.replace("TARGET", repr(targets[1][1:]))
-        print(
-            run([PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"})
-        )
+        call = f"profile_submit({targets[1][1]!r}, {targets[1][2]!r})"
+        print(run(django_side(call), {**env, "ALLOWED_HOSTS": "testserver"}))
         return
-    snippet = INPROCESS.replace("TARGETS", repr(targets)).replace("REPEAT", "200")
     measured = run(
-        [PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"}
+        django_side(f"inprocess_costs({targets!r}, 200)"), {**env, "ALLOWED_HOSTS": "testserver"}
     )
     inprocess = json.loads(measured.strip().splitlines()[-1])
     print(f"in-process: {json.dumps(inprocess)}", file=sys.stderr)
@@ -485,12 +416,7 @@ def main() -> None:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
 
-    counts = run(
-        [PY, "manage.py", "shell", "-c",
-         "from gradebook.quizzes.models import Attempt, BenchmarkRow;"
-         "print(Attempt.objects.count(), BenchmarkRow.objects.count())"],
-        env,
-    ).strip().splitlines()[-1].split()  # fmt: skip
+    counts = run(django_side("stored_counts()"), env).strip().splitlines()[-1].split()
 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])

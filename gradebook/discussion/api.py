@@ -21,15 +21,6 @@ from gradebook.discussion import services
 from gradebook.discussion.models import Comment, ProblemReport, ReportState
 from gradebook.discussion.services import DiscussionError
 
-_STATUS = {"forbidden": 403, "already_answered": 409, "deleted": 409, "too_many_reports": 429}
-
-
-def _refused(exc: DiscussionError) -> Response:
-    return Response(
-        {"error": {"message": exc.message, "field": exc.field, "code": exc.code}},
-        status=_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
-    )
-
 
 def comment_data(c: Comment, viewer: Any) -> dict[str, Any]:
     return {
@@ -114,10 +105,7 @@ class LessonCommentsView(APIView):
         lesson = services.lesson_for_member(request.user, lesson_id)
         body = CommentInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            c = services.comment_post(lesson=lesson, author=request.user, **body.validated_data)
-        except DiscussionError as exc:
-            return _refused(exc)
+        c = services.comment_post(lesson=lesson, author=request.user, **body.validated_data)
         return Response(comment_data(c, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -130,10 +118,7 @@ class CommentView(APIView):
         comment = services.comment_for_member(request.user, pk)
         body = EditInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.comment_edit(comment=comment, by=request.user, **body.validated_data)
-        except DiscussionError as exc:
-            return _refused(exc)
+        services.comment_edit(comment=comment, by=request.user, **body.validated_data)
         return Response(comment_data(comment, request.user))
 
     @extend_schema(
@@ -141,10 +126,7 @@ class CommentView(APIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         comment = services.comment_for_member(request.user, pk)
-        try:
-            services.comment_delete(comment=comment, by=request.user)
-        except DiscussionError as exc:
-            return _refused(exc)
+        services.comment_delete(comment=comment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,10 +139,7 @@ class HideView(APIView):
         comment = services.comment_for_member(request.user, pk)
         body = HideInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.comment_hide(comment=comment, by=request.user, **body.validated_data)
-        except DiscussionError as exc:
-            return _refused(exc)
+        services.comment_hide(comment=comment, by=request.user, **body.validated_data)
         return Response(comment_data(comment, request.user))
 
 
@@ -178,12 +157,9 @@ class ReportView(APIView):
             item = Item.objects.filter(pk=body.validated_data["item"], lesson=lesson).first()
             if item is None:
                 raise Http404("No such item.")
-        try:
-            r = services.report_problem(
-                user=request.user, lesson=lesson, item=item, text=body.validated_data["text"]
-            )
-        except DiscussionError as exc:
-            return _refused(exc)
+        r = services.report_problem(
+            user=request.user, lesson=lesson, item=item, text=body.validated_data["text"]
+        )
         return Response(report_data(r), status=status.HTTP_201_CREATED)
 
 
@@ -219,11 +195,9 @@ class TeachReportsView(APIView):
             raise PermissionDenied(_("Only teachers see problem reports."))
         state = request.query_params.get("state", "open")
         if state not in (*ReportState.values, "all"):
-            return _refused(
-                DiscussionError(
-                    _("state: '%(s)s' is not one of open, fixed, dismissed, all.") % {"s": state},
-                    field="state",
-                )
+            raise DiscussionError(
+                _("state: '%(s)s' is not one of open, fixed, dismissed, all.") % {"s": state},
+                field="state",
             )
         rows = services.reports_for_teacher(request.user, state=state)[:500]
         return Response({"reports": [report_data(r) for r in rows]})
@@ -242,8 +216,5 @@ class TeachReportAnswerView(APIView):
             raise Http404("No such report.")
         body = ResolveInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            r = services.report_resolve(report=found, by=request.user, **body.validated_data)
-        except DiscussionError as exc:
-            return _refused(exc)
+        r = services.report_resolve(report=found, by=request.user, **body.validated_data)
         return Response(report_data(r))

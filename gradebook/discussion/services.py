@@ -32,15 +32,18 @@ from gradebook.discussion.models import (
     ProblemReport,
     ReportState,
 )
+from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
 
+#: The HTTP status of each refusal that is not "your input is wrong" (400).
+_STATUS = {"forbidden": 403, "already_answered": 409, "deleted": 409, "too_many_reports": 429}
 
-class DiscussionError(Exception):
+
+class DiscussionError(Refusal):
+    """A refused discussion action; nothing was stored."""
+
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+        super().__init__(message, field=field, code=code, status=_STATUS.get(code, 400))
 
 
 # --- Who is a member ----------------------------------------------------------------------------

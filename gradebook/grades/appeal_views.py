@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gradebook.grades import access, appeals
-from gradebook.grades.services import GradingError
+from gradebook.refusals import Refusal
 
 
 @login_required
@@ -26,7 +26,7 @@ def appeal_open(request: HttpRequest, pk: int) -> HttpResponse:
         appeals.appeal_open(
             attempt=attempt, student=request.user, comment=request.POST.get("comment", "")
         )
-    except GradingError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your appeal is with your teacher; their answer comes here."))
@@ -70,7 +70,7 @@ def appeal_answer(request: HttpRequest, pk: int) -> HttpResponse:
             reply=request.POST.get("reply", ""),
             points=request.POST.get("points"),
         )
-    except GradingError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

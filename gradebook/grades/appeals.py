@@ -19,9 +19,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook.grades.models import Appeal, AppealState
-from gradebook.grades.services import GradingError, _after_scored, needs_teacher
+from gradebook.grades.services import _after_scored, needs_teacher
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
+from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
+
+#: Refusals that say "not in a state for this" (409), not "your input is wrong" (400).
+_CONFLICTS = {"not_graded", "appeal_open", "too_many_appeals", "already_answered", "not_yours"}
+
+
+class AppealRefused(Refusal):
+    """A refused appeal action; nothing was stored."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message, field=field, code=code, status=409 if code in _CONFLICTS else 400)
+
 
 MAX_PER_ATTEMPT = 2
 MAX_TEXT = 2000
@@ -31,16 +43,16 @@ _EPS = 1e-9
 def _text(value: Any, field: str, what: str) -> str:
     text = str(value or "").strip()
     if not text:
-        raise GradingError(_("%(what)s: write a few words.") % {"what": what}, field=field)
+        raise AppealRefused(_("%(what)s: write a few words.") % {"what": what}, field=field)
     if len(text) > MAX_TEXT:
-        raise GradingError(
+        raise AppealRefused(
             _("%(what)s: at most %(n)s characters (this one has %(m)s).")
             % {"what": what, "n": MAX_TEXT, "m": len(text)},
             field=field,
         )
     found = first_bidi_control(text)
     if found is not None:
-        raise GradingError(bidi_message(what, *found), field=field)
+        raise AppealRefused(bidi_message(what, *found), field=field)
     return text
 
 
@@ -49,21 +61,21 @@ def can_appeal(attempt: Attempt) -> bool:
     return _refusal(attempt) is None
 
 
-def _refusal(attempt: Attempt) -> GradingError | None:
+def _refusal(attempt: Attempt) -> AppealRefused | None:
     if attempt.score is None or attempt.status not in (
         AttemptStatus.GRADED,
         AttemptStatus.REVIEWED,
     ):
-        return GradingError(
+        return AppealRefused(
             _("This answer has no grade yet: appeal once it is graded."), code="not_graded"
         )
     appeals = list(attempt.appeals.values_list("state", flat=True))
     if AppealState.OPEN in appeals:
-        return GradingError(
+        return AppealRefused(
             _("Your appeal on this answer is waiting for a teacher."), code="appeal_open"
         )
     if len(appeals) >= MAX_PER_ATTEMPT:
-        return GradingError(
+        return AppealRefused(
             _("This answer has been appealed %(n)s times; ask your teacher directly.")
             % {"n": MAX_PER_ATTEMPT},
             code="too_many_appeals",
@@ -74,7 +86,7 @@ def _refusal(attempt: Attempt) -> GradingError | None:
 def appeal_open(*, attempt: Attempt, student: Any, comment: Any) -> Appeal:
     """The student's appeal on their own ``attempt`` (the caller checked it is theirs)."""
     if attempt.student_id != getattr(student, "pk", None):
-        raise GradingError(_("Only the student who answered can appeal."), code="not_yours")
+        raise AppealRefused(_("Only the student who answered can appeal."), code="not_yours")
     text = _text(comment, "comment", _("Your reason"))
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
@@ -87,7 +99,7 @@ def appeal_open(*, attempt: Attempt, student: Any, comment: Any) -> Appeal:
                     attempt=locked, student=student, comment=text, score_at_appeal=locked.score
                 )
         except IntegrityError:  # a double submit that raced past the lock
-            raise GradingError(
+            raise AppealRefused(
                 _("Your appeal on this answer is waiting for a teacher."), code="appeal_open"
             ) from None
 
@@ -97,7 +109,7 @@ def appeal_answer(
 ) -> Appeal:
     """A teacher's answer: ``decision`` is "keep" or "change" (then ``points`` is the new grade)."""
     if decision not in ("keep", "change"):
-        raise GradingError(
+        raise AppealRefused(
             _("Decision: choose keep or change (got '%(d)s').") % {"d": decision},
             field="decision",
         )
@@ -105,7 +117,7 @@ def appeal_answer(
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if not locked.is_open:
-            raise GradingError(_("This appeal was already answered."), code="already_answered")
+            raise AppealRefused(_("This appeal was already answered."), code="already_answered")
         attempt = (
             Attempt.objects.select_for_update().select_related("item").get(pk=locked.attempt_id)
         )
@@ -114,19 +126,19 @@ def appeal_answer(
             try:
                 value = float(str(points).strip())
             except (TypeError, ValueError):
-                raise GradingError(
+                raise AppealRefused(
                     _("Points: '%(points)s' is not a number.") % {"points": points},
                     field="points",
                 ) from None
             if value != value or value < 0 or value > max_points:
-                raise GradingError(
+                raise AppealRefused(
                     _("Points: %(points)s is outside 0 to %(max)s.")
                     % {"points": points, "max": f"{max_points:g}"},
                     field="points",
                 )
             score = value / max_points if max_points else 0.0
             if attempt.score is not None and abs(score - attempt.score) < _EPS:
-                raise GradingError(
+                raise AppealRefused(
                     _("That is the grade it has: choose keep, or give other points."),
                     field="points",
                 )

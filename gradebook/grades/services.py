@@ -46,6 +46,7 @@ from gradebook.grades.models import (
 )
 from gradebook.grades.rubric import review_plan
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeChange, GradeSource
+from gradebook.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +63,18 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 T = TypeVar("T")
 
 
-class GradingError(Exception):
+#: Error codes that mean "the object is not in a state for this" (409), not "your input is
+#: wrong" (400).
+CONFLICT_CODES = {"already_returned", "regrade_running", "not_previewed", "stale_preview"}
+
+
+class GradingError(Refusal):
     """A refused teacher action; nothing was changed. ``field`` names the bad input."""
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+        super().__init__(
+            message, field=field, code=code, status=409 if code in CONFLICT_CODES else 400
+        )
 
 
 def _after_scored(attempts: Iterable[Attempt]) -> None:

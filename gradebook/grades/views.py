@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from gradebook.grades import access, appeals, charts, selectors, services
+from gradebook.grades import access, appeals, attachments, charts, selectors, services
 from gradebook.grades.models import FeedbackSeen, RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
@@ -269,7 +269,7 @@ def _attempt_context(
     prev, nxt = selectors.queue_neighbours(
         access.attempts_for_teacher(request.user), filters, attempt
     )
-    submission = getattr(attempt, "exercise_submission", None) if _has_submission(attempt) else None
+    attached = attachments.attachment_of(attempt)
     return {
         "attempt": attempt,
         "item": attempt.item,
@@ -300,7 +300,7 @@ def _attempt_context(
         "next_url": _attempt_url(nxt, filters) if nxt else "",
         "queue_url": _queue_url(filters),
         "filters": filters,
-        "submission": submission,
+        "attached": attached,
         "points_now": None
         if attempt.score is None
         else round(attempt.score * float(attempt.item.points), 2),
@@ -316,16 +316,6 @@ def _is(value: Any, step: float) -> bool:
         return value is not None and abs(float(value) - step) < 1e-9
     except (TypeError, ValueError):
         return False
-
-
-def _has_submission(attempt: Attempt) -> bool:
-    from exercises.models import ExerciseSubmission
-
-    try:
-        attempt.exercise_submission  # noqa: B018 - the reverse one-to-one raises when absent
-    except ExerciseSubmission.DoesNotExist:
-        return False
-    return True
 
 
 @login_required
@@ -612,7 +602,7 @@ def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "attempt": attempt,
             "item": attempt.item,
             "fb": selectors.feedback_for(attempt),
-            "submission": attempt.exercise_submission if _has_submission(attempt) else None,
+            "attached": attachments.attachment_of(attempt),
             "other_attempts": Attempt.objects.filter(student=request.user, item=attempt.item)
             .exclude(pk=attempt.pk)
             .order_by("number"),

@@ -17,14 +17,15 @@ XP rules (written down for students on the dashboard):
 
 from __future__ import annotations
 
-import functools
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
+from gradebook import hotpath
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
 from gradebook.progress import achievements
 from gradebook.progress.levels import LevelStatus, level_for
@@ -35,7 +36,6 @@ from gradebook.progress.models import (
     XPAward,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
-from gradebook.rawsql import Loader, fetch_one
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
@@ -362,58 +362,39 @@ def _snapshot(student: Any, xp: int, streak_days: int) -> achievements.Snapshot:
     )
 
 
-_PROGRESS = Loader(StudentProgress, "p")
-_XP = Loader(XPAward, "x")
-
-
-@functools.cache
-def _select(loader: Loader, where: str, *, lock: bool = False) -> str:
-    """A hand-written SELECT of ``loader``'s model (see ``gradebook.rawsql``)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    # Identifiers come from model metadata and ``where`` from this module; values are params.
-    sql = f"SELECT {loader.columns} FROM {loader.table} {loader.alias} WHERE {where}"  # noqa: S608
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    return sql
-
-
-def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
-    """One row of ``loader``'s model by a hand-written WHERE."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    row = fetch_one(_select(loader, where, lock=lock), params, connection)
-    return None if row is None else loader.load(row, connection)
-
-
-def progress_lock_statement(student: Any) -> tuple[str, list[Any]]:
-    """The statement ``lock_progress`` runs, for a caller that sends it with others
-    (``gradebook.rawsql.first_rows``); ``locked_progress`` reads its row."""
-    return _select(_PROGRESS, "p.student_id = %s", lock=True), [student.pk]
-
-
-def locked_progress(student: Any, row: Any) -> StudentProgress:
-    """The progress row from ``progress_lock_statement``'s result, created when it had none."""
-    if row is not None:
-        return _PROGRESS.load(row, connections[DEFAULT_DB_ALIAS])
-    return lock_progress(student)
-
-
 def lock_progress(student: Any) -> StudentProgress:
     """The student's progress row, locked until the transaction ends (one writer per student).
 
-    Created on first use with the XP the student already has, so it always equals the sum of
-    their ``XPAward`` rows. Runs on every answer, hence the hand-written SELECT.
+    Created on first use with the XP the student already has (``gradebook.hotpath``).
     """
-    sql, params = progress_lock_statement(student)
-    connection = connections[DEFAULT_DB_ALIAS]
-    found = fetch_one(sql, params, connection)
-    if found is not None:
-        return _PROGRESS.load(found, connection)
-    row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)
-    if created:
-        row.xp = total_xp(student)
-        if row.xp:
-            row.save(update_fields=["xp", "updated_at"])
-    return row
+    return hotpath.lock_progress(student.pk)
+
+
+def may_skip_progress_lock(
+    *,
+    correct: bool,
+    number: int,
+    max_attempts: int | None,
+    last_active_on: datetime.date | None,
+    day: datetime.date,
+) -> bool:
+    """Whether an answer can be stored without the student's progress lock, because
+    ``on_attempt_scored`` would change nothing for it.
+
+    An answer that is not correct earns no XP, and ``on_attempt_scored`` then changes
+    progress only for the first try at an item (first-try achievements), the last try the
+    item allows (the item is then done, which may complete its lesson) or the student's first
+    answer of the day (the streak). Any other such answer, a wrong retry on an active day,
+    changes only what an achievement could read as "one more answer" (``Snapshot.answers``,
+    and ``exercises_submitted`` for an exercise, both already at least 1): no achievement in
+    the catalogue turns on such a step, which tests/gradebook/progress/test_lock_rule.py
+    checks for every one of them. An achievement that counts answers must change this rule.
+    """
+    if correct:
+        return False
+    active_today = last_active_on is not None and last_active_on >= day
+    last_try = bool(max_attempts and number >= max_attempts)
+    return number > 1 and not last_try and active_today
 
 
 def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
@@ -455,18 +436,13 @@ def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) ->
     if known is not None:
         if xp <= known.xp:
             return known.xp, known.xp
-        if known.award_id is None:
-            XPAward.objects.create(
-                student_id=attempt.student_id,
-                item=item,
-                course_id=item.course_id,
-                xp=xp,
-                attempt_id=attempt.pk,
-            )
-        else:
-            XPAward.objects.filter(pk=known.award_id).update(
-                xp=xp, attempt_id=attempt.pk, updated_at=timezone.now()
-            )
+        hotpath.raise_xp_award(
+            award_id=known.award_id,
+            student_id=attempt.student_id,
+            item=item,
+            xp=xp,
+            attempt_id=attempt.pk,
+        )
         return known.xp, xp
     return _store_item_xp(attempt, item, xp, attempt.pk, only_up=True)
 
@@ -474,7 +450,7 @@ def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) ->
 def _store_item_xp(
     attempt: Attempt, item: Item, best: int, best_attempt_id: int | None, *, only_up: bool
 ) -> tuple[int, int]:
-    award = _fetch_one(_XP, "x.student_id = %s AND x.item_id = %s", [attempt.student_id, item.pk])
+    award = hotpath.xp_award(attempt.student_id, item.pk)
     if award is None:
         if best == 0:
             return 0, 0

@@ -207,15 +207,3 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt}: {self.old_score} -> {self.new_score} ({self.source})"
-
-
-class BenchmarkRow(models.Model):
-    """One row per request to the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``).
-
-    The load script compares submit against "a DRF endpoint that writes one row"; this is that
-    row. Nothing else reads it.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gradebook.bench.bank_import import make_bank, make_item
 from gradebook.courses.bank import import_bank_files
-from gradebook.courses.bank.bench import make_bank, make_item
 from gradebook.courses.bank.exporting import dump_yaml
 from gradebook.courses.models import Item
 

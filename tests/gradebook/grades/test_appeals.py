@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from gradebook.grades.appeals import MAX_PER_ATTEMPT, appeal_answer, appeal_open
 from gradebook.grades.models import Appeal, AppealState
 from gradebook.grades.selectors import new_feedback_for
-from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import GradeChange, GradeSource
+from gradebook.refusals import Refusal
 
 from .conftest import make_attempt
 
@@ -106,28 +106,28 @@ def test_a_reviewed_answer_changed_on_appeal_stays_reviewed(alice, tara, free_te
     ],
 )
 def test_an_appeal_needs_a_readable_reason(alice, wrong, comment, field, message):
-    with pytest.raises(GradingError, match=message) as err:
+    with pytest.raises(Refusal, match=message) as err:
         appeal_open(attempt=wrong, student=alice, comment=comment)
     assert err.value.field == field and not Appeal.objects.exists()
 
 
 def test_appeals_are_refused_when_there_is_nothing_to_appeal(alice, tara, wrong, free_text_item):
     pending = make_attempt(alice, free_text_item, "Some text.")
-    with pytest.raises(GradingError) as err:
+    with pytest.raises(Refusal) as err:
         appeal_open(attempt=pending, student=alice, comment="Please grade.")
     assert err.value.code == "not_graded"
     first = appeal_open(attempt=wrong, student=alice, comment="Once.")
-    with pytest.raises(GradingError) as err:
+    with pytest.raises(Refusal) as err:
         appeal_open(attempt=wrong, student=alice, comment="Twice.")
     assert err.value.code == "appeal_open"
     appeal_answer(appeal=first, by=tara, decision="keep", reply="No.")
     for n in range(MAX_PER_ATTEMPT - 1):
         later = appeal_open(attempt=wrong, student=alice, comment=f"Again {n}.")
         appeal_answer(appeal=later, by=tara, decision="keep", reply="Still no.")
-    with pytest.raises(GradingError) as err:
+    with pytest.raises(Refusal) as err:
         appeal_open(attempt=wrong, student=alice, comment="And again.")
     assert err.value.code == "too_many_appeals"
-    with pytest.raises(GradingError) as err:
+    with pytest.raises(Refusal) as err:
         appeal_answer(appeal=first, by=tara, decision="keep", reply="Twice.")
     assert err.value.code == "already_answered"
 
@@ -144,7 +144,7 @@ def test_appeals_are_refused_when_there_is_nothing_to_appeal(alice, tara, wrong,
 )
 def test_an_answer_names_its_bad_field_and_changes_nothing(alice, tara, wrong, body, field):
     appeal = appeal_open(attempt=wrong, student=alice, comment="Please.")
-    with pytest.raises(GradingError) as err:
+    with pytest.raises(Refusal) as err:
         appeal_answer(appeal=appeal, by=tara, **body)
     appeal.refresh_from_db()
     wrong.refresh_from_db()

@@ -222,7 +222,7 @@ def test_the_editor_checks_and_previews_while_typing(browser_page, live_server, 
 def test_an_appeal_goes_from_the_student_to_the_teacher_and_back(
     chromium_browser, live_server, classroom, tara
 ):
-    course, students = classroom
+    _course, students = classroom
     wrong = students[0].attempts.get(item__key="ce-loss")  # "5": graded wrong
     pages = {}
     for viewport, size in VIEWPORTS.items():

@@ -1,8 +1,8 @@
 """Benchmark: regrade N stored answers to one item (preview, then apply) — time and peak memory.
 
-    python -m gradebook.grades.bench                  # 100,000 answers, embedded SQLite
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dev_me python -m gradebook.grades.bench
-    python -m gradebook.grades.bench --answers 10000 --compare   # also the naive ways, side by side
+    python -m gradebook.bench.regrade                  # 100,000 answers, embedded SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dev_me python -m gradebook.bench.regrade
+    python -m gradebook.bench.regrade --answers 10000 --compare  # the naive ways beside
 
 It creates a throwaway test database (``test_<name>``, dropped at the end; never your data),
 bulk-creates the answers, fixes the item's key, and times the real services:
