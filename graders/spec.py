@@ -49,7 +49,11 @@ _COMMON_KEYS = {
     "label",
     "weight",
     "carry_forward",
+    "from_run",
 }
+#: A "your run" item reads one of the run's models (``from_run.model``): the app that runs
+#: exercises fills the item's params from the student's run; the grader only checks the shape.
+FROM_RUN_MODELS = ("text", "image")
 _TYPE_KEYS = {
     "numeric": {"answer", "tolerance", "unit", "unit_required", "expressions"},
     "symbolic": {"answer", "variables", "form", "log_base"},
@@ -227,6 +231,8 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
     ):
         v.err("hints", "must be a list of texts")
     _validate_params(v, spec.get("params"))
+    if "from_run" in spec:
+        _validate_from_run(v, spec["from_run"], spec.get("params"))
     if t in ("numeric", "symbolic", "multiple_choice", "free_text"):
         _validate_part_body(v, "", spec, t)
     elif t == "multipart":
@@ -243,6 +249,28 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
                 v.err("dual_form", "must name two different parts of this item: [exact, decimal]")
     else:
         _validate_exercise(v, spec)
+
+
+def _validate_from_run(v: _V, fr: Any, params: Any) -> None:
+    """``from_run: {exercise: KEY, model: text|image, position: k}``: the params come from the
+    student's latest run of that exercise; the declared ``params`` ranges serve for previews."""
+    if not isinstance(fr, dict):
+        v.err("from_run", "must be a mapping: {exercise: <exercise item id>, model: text|image}")
+        return
+    _check_keys(v, "from_run", fr, {"exercise", "model", "position", "tokens"})
+    if not isinstance(fr.get("exercise"), str) or not _ID_RE.match(fr.get("exercise", "")):
+        v.err("from_run.exercise", "required: the id of the exercise item whose run is used")
+    if fr.get("model") not in FROM_RUN_MODELS:
+        v.err("from_run.model", "must be text or image (which of the run's models to read)")
+    for key in ("position", "tokens"):
+        n = fr.get(key)
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            v.err(f"from_run.{key}", "must be a whole number of at least 1")
+    if not isinstance(params, dict) or not params:
+        v.err(
+            "params",
+            "a from_run item declares the run values it uses as params (with preview ranges)",
+        )
 
 
 def _check_keys(v: _V, path: str, d: dict[str, Any], allowed: set[str]) -> None:
