@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graders import pool as _pool
-from graders.grading import NeedsSympy, fast_correct, grade_item, read
+from graders.grading import NeedsSympy, Undecidable, fast_correct, grade_item, read
 from graders.params import variant
 from graders.results import Interpretation, PartResult, Result, SpecError
 from graders.spec import InvalidSpec, Item, compile_item
@@ -154,6 +154,14 @@ def handle_pool_request(request: dict[str, Any]) -> dict[str, Any]:
         result = grade_item(item, request["response"], request.get("params") or {}, slow=True)
     except TooBig as exc:
         result = Result("invalid", None, f"The answer is too large to check: {exc}.")
+    except Undecidable:
+        result = Result(
+            "undecided",
+            None,
+            "This answer could not be checked, so it was not counted. Try writing it more simply.",
+            [],
+            _first_interpretation(item, request["response"]),
+        )
     return {"result": result.to_dict()}
 
 

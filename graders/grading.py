@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graders import units as _units
+from graders.exact import calculator_digits, exact_params, precise_compare, rational_identity
 from graders.expr import (
     EvalError,
     EvalOverflow,
@@ -32,7 +33,6 @@ from graders.expr import (
     functions_in,
     has_decimal,
     num_latex,
-    same_precisely,
     to_latex,
     to_text,
 )
@@ -44,6 +44,11 @@ from graders.spec import Item, Part
 
 class NeedsSympy(Exception):
     """The fast path cannot decide; rerun with sympy in the grader pool."""
+
+
+class Undecidable(Exception):
+    """Not even sympy, within its bounds, can confirm or refute the equality: the answer is
+    ``undecided`` (not a try), never a guess."""
 
 
 # Possessive quantifiers (++, *+): no backtracking, so matching is linear in the input even
@@ -380,7 +385,25 @@ def _close(a: complex, b: complex) -> bool:
 
 
 def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
-    """True/False when sample points decide, None when they cannot (both undefined)."""
+    """False when sample points show a difference; True only when :mod:`graders.exact`
+    confirms the equality; None when neither can decide here (the grader pool tries sympy)."""
+    sampled = _sampled(a, b, part, ctx)
+    if sampled is not True:
+        return sampled
+    params = exact_params(ctx.params)
+    cache = part.cache if b is part.key else None
+    same = rational_identity(a, b, params, cache=cache)
+    loose = None if part.exact else calculator_digits(a, b)
+    if same is True or (same is False and loose is None):
+        return same
+    rel_tol = 10.0 ** -(loose - 2) if loose else 0.0
+    return precise_compare(a, b, sample_points(part)[:2], params, rel_tol, cache)
+
+
+def _sampled(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
+    """False when the values differ at a sample point by more than the floats' rounding (or
+    than a precise recomputation allows); True when no point told them apart, which is not yet
+    "equal"; None when too few points have values (or floats overflow)."""
     params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
     good = 0
     pts = sample_points(part)
@@ -398,21 +421,23 @@ def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
             continue
         if va is None or vb is None:
             return False
-        if not _close(va, vb) and not _same_despite_rounding(a, b, va, vb, env):
+        if not _close(va, vb) and not _same_despite_rounding(a, b, va, vb, env, ctx):
             return False
         good += 1
     return True if good >= min(3, len(pts)) else None
 
 
 def _same_despite_rounding(
-    a: Node, b: Node, va: complex, vb: complex, env: Mapping[str, complex]
+    a: Node, b: Node, va: complex, vb: complex, env: Mapping[str, complex], ctx: Context
 ) -> bool:
-    """Whether two values floats call different are the same to 50 digits, where the floats'
-    own rounding could explain the difference (cancellation: ``exp(ln(E^2+1)) - 1 - E^2 + E``
-    with E = 8^8 is off by about 2); elsewhere they differ and no precise check is paid."""
+    """Whether two values floats call different may be the same, where the floats' own
+    rounding could explain the difference (cancellation: ``exp(ln(E^2+1)) - 1 - E^2 + E`` with
+    E = 8^8 is off by about 2; ``cos(2*pi*10^100)`` is 1); elsewhere they differ and no
+    precise check is paid."""
     if abs(va - vb) > 8 * (float_error(a, env) + float_error(b, env)):
         return False
-    return bool(same_precisely(a, b, env))
+    point = {k: v for k, v in env.items() if k not in ctx.params}
+    return precise_compare(a, b, [point], exact_params(ctx.params)) is not False
 
 
 def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
@@ -433,7 +458,9 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
             raise NeedsSympy
         from graders.symbolic import equivalent_sympy
 
-        same = equivalent_sympy(r.node, part.key, _float_params(ctx.params))
+        same = equivalent_sympy(r.node, part.key, ctx.params, sample_points(part))
+        if same is None:
+            raise Undecidable
     if same:
         problem = _form_problem(part, r.node, ctx)
         if problem is None:
@@ -444,7 +471,8 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
     res = _mistake(part, r, ctx)
     if res is not None:
         return res, r
-    if _equivalent(Neg(r.node), part.key, part, ctx):
+    # A hint, not a verdict: sample points that find no difference are enough to name it.
+    if _sampled(Neg(r.node), part.key, part, ctx):
         msg = "Check the sign: your answer is the negative of the right one."
         return PartResult(
             part.id, "incorrect", 0.0, msg, r.interp, "sign-error", [msg], part.weight

@@ -52,7 +52,7 @@ _COMMON_KEYS = {
 }
 _TYPE_KEYS = {
     "numeric": {"answer", "tolerance", "unit", "unit_required", "expressions"},
-    "symbolic": {"answer", "variables", "form", "log_base"},
+    "symbolic": {"answer", "variables", "form", "log_base", "exact"},
     "multiple_choice": {"choices", "multiple", "shuffle"},
     "multipart": {"parts", "dual_form"},
     "free_text": {"rubric", "model_answer", "min_chars", "max_chars"},
@@ -101,6 +101,9 @@ class Part:
     ctx: Context = field(default_factory=Context)
     variables: tuple[str, ...] = ()
     form: str = "any"
+    exact: bool = False  # symbolic: decimals are exactly what was typed, however many digits
+    # graders.exact's work on the key (its rational form, its precise values), kept per part.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     mistakes: list[Mistake] = field(default_factory=list)
     carry_from: tuple[str, ...] = ()
     carry_key: Node | None = None
@@ -360,6 +363,8 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
             v.err(j("form"), f"must be one of {', '.join(FORMS)}")
         if str(p.get("log_base", "e")) not in ("e", "10"):
             v.err(j("log_base"), "must be 'e' (log means ln) or 10")
+        if not isinstance(p.get("exact", False), bool):
+            v.err(j("exact"), "must be true or false")
     elif t == "multiple_choice":
         cs = p.get("choices")
         if not isinstance(cs, list) or len(cs) < 2:
@@ -656,6 +661,7 @@ def _compile_part(
     elif t == "symbolic":
         part.variables = tuple(p.get("variables", []))
         part.form = p.get("form", "any")
+        part.exact = p.get("exact", False) is True
         ctx = Context(
             variables=frozenset(part.variables) | pnames, log_base=str(p.get("log_base", "e"))
         )

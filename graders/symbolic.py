@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy
 
+from graders.exact import exact_params, precise_compare, rational_identity
 from graders.expr import MAX_FACTORIAL, Bin, Call, Const, Fact, Name, Neg, Node, Num
 
 MAX_EXPONENT = 1000
@@ -81,34 +82,31 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
     raise TypeError(f"unknown node {n!r}")
 
 
-def equivalent_sympy(a: Node, b: Node, params: Mapping[str, float]) -> bool:
-    """Exact check used when float sample points cannot decide.
+def equivalent_sympy(
+    a: Node, b: Node, params: Mapping[str, Any], points: list[dict[str, complex]]
+) -> bool | None:
+    """The slow path's verdict, when float sample points could not decide (values too large
+    for floats, undefined at most points): True or False only when proved, None otherwise.
 
-    The difference is evaluated with 50-digit arithmetic at rational points (cheap even where
-    floats overflow: ``(x+1)^999``); ``simplify`` is the last resort, when those values cannot
-    be computed.
+    In order: sympy's canonical form (``(x+1)^999`` and ``(1+x)^999``), exact rational-function
+    identity with larger caps than the fast path, values at the rational sample points in
+    arbitrary precision (mpmath handles ``E^(10^5)`` where floats overflow), then
+    ``simplify(a - b) == 0``, a proof when it holds. The pool's CPU budget bounds them all.
     """
-    sa, sb = to_sympy(a, params), to_sympy(b, params)
-    diff = sa - sb
-    if diff == 0:
+    exact = exact_params(params)
+    floats = {k: float(v) for k, v in exact.items()}
+    diff = to_sympy(a, floats) - to_sympy(b, floats)
+    if diff == 0:  # sympy's own canonical form already agrees: (x+1)^999 and (1+x)^999
         return True
-    symbols = sorted(diff.free_symbols, key=str)
-    points = [sympy.Rational(3, 2), sympy.Rational(7, 5), sympy.Rational(11, 5)]
-    decided = 0
-    for i, p in enumerate(points):
-        env = {s: p + sympy.Rational(j, 7) for j, s in enumerate(symbols)} if symbols else {}
-        values = [sympy.N(x.subs(env), 50) for x in (diff, sa, sb)]
-        if not all(x.is_number and x.is_finite for x in values):
-            continue
-        v, va, vb = (abs(x) for x in values)
-        if bool(v > sympy.Float("1e-30") * sympy.Max(1, va, vb)):
-            return False
-        decided += 1
-        if not symbols and i == 0:
-            return True
-    if decided == len(points):
+    same = rational_identity(a, b, exact, max_terms=1000, max_work=50_000)
+    if same is not None:
+        return same
+    same = precise_compare(a, b, points[:3], exact)
+    if same is not None:
+        return same
+    if sympy.simplify(diff) == 0:
         return True
-    return bool(sympy.simplify(diff) == 0)
+    return None
 
 
 def form_ok(node: Node, form: str) -> bool:
