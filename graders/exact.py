@@ -433,9 +433,9 @@ def _evp(n: Node, env: Mapping[str, Any], c: Any, span: _Span) -> Any:
         v = _FUNCTIONS[fn](c, x)
     elif t is Fact:
         z = _evp(n.x, env, c, span)  # type: ignore[attr-defined]
-        if z.imag != 0 or z.real < 0 or z.real != int(z.real) or z.real > MAX_FACTORIAL:
-            raise ValueError("factorial of a number that is not a whole number from 0 to 170")
-        v = c.factorial(z.real)
+        if z.imag != 0 or z.real > MAX_FACTORIAL or (z.real < 0 and z.real == int(z.real)):
+            raise ValueError("factorial of a negative whole number or more than 170")
+        v = c.factorial(z.real)  # Gamma(x + 1) between whole numbers, as sympy has it
     else:
         raise TypeError(f"unknown node {n!r}")
     if v != 0:

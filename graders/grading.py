@@ -22,8 +22,10 @@ from typing import Any
 from graders import units as _units
 from graders.exact import calculator_digits, exact_params, precise_compare, rational_identity
 from graders.expr import (
+    Const,
     EvalError,
     EvalOverflow,
+    Name,
     Neg,
     Node,
     Num,
@@ -169,7 +171,39 @@ def read_symbolic(part: Part, raw: str) -> Reading:
             return Reading(interp, node, evaluate(node))
         except EvalError as exc:
             return Reading(_invalid(f"{interp.canonical} cannot be evaluated: {exc}"))
+    undefined = _undefined_constant(node)
+    if undefined is not None:
+        return Reading(_invalid(undefined))
     return Reading(interp, node)
+
+
+_TOO_LARGE = "the value is too large to evaluate"
+
+
+def _undefined_constant(node: Node) -> str | None:
+    """Why a part of ``node`` without variables has no real value (``x + 1/0``,
+    ``x*sqrt(-2)``, ``(-2)^(1/2)``), or None. Such an answer is unreadable (``invalid``, not a
+    try), as it is in a numeric item; a value merely too large for floats is left to sympy."""
+    found: list[str] = []
+
+    def visit(n: Node) -> bool:  # whether n holds a variable
+        if type(n) is Name:
+            return True
+        kids = [k for k in (getattr(n, a, None) for a in ("a", "b", "x", "arg")) if k is not None]
+        flags = [visit(k) for k in kids]
+        if any(flags):
+            for k, has_names in zip(kids, flags, strict=True):
+                if not has_names and not found and type(k) not in (Num, Const):
+                    try:
+                        evaluate(k)
+                    except EvalError as exc:
+                        if str(exc) != _TOO_LARGE:
+                            found.append(f"{to_text(k)} cannot be evaluated: {exc}")
+            return True
+        return False
+
+    visit(node)
+    return found[0] if found else None
 
 
 def read(part: Part, raw: str) -> Reading:
@@ -440,6 +474,23 @@ def _same_despite_rounding(
     return precise_compare(a, b, [point], exact_params(ctx.params)) is not False
 
 
+def _no_real_value(node: Node, part: Part, ctx: Context) -> str | None:
+    """Why an answer that is not right has no real value at any sample point (``sqrt(-x)``
+    for positive x), or None: such an answer is unreadable (``invalid``, not a try)."""
+    params = _float_params(ctx.params)
+    for pt in sample_points(part):
+        env = {**params, **{k: v.real for k, v in pt.items()}}
+        try:
+            evaluate(node, env)
+            return None
+        except EvalError as exc:
+            if str(exc) == _TOO_LARGE:
+                return None
+            why = str(exc)
+    names = ", ".join(part.variables)
+    return f"{to_text(node)} has no real value for any allowed {names}: {why}"
+
+
 def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
     try:
         return evaluate_complex(n, env)
@@ -453,6 +504,11 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
         return _invalid_part(part, r), r
     assert r.node is not None and part.key is not None
     same = _equivalent(r.node, part.key, part, ctx)
+    if same is not True and part.variables:
+        unreal = _no_real_value(r.node, part, ctx)
+        if unreal is not None:
+            r.interp = _invalid(unreal)
+            return _invalid_part(part, r), r
     if same is None:
         if not ctx.slow:
             raise NeedsSympy

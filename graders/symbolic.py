@@ -36,6 +36,21 @@ _FUNCS: dict[str, Any] = {
     "sinh": sympy.sinh,
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
+    "asinh": sympy.asinh,
+    "acosh": sympy.acosh,
+    "atanh": sympy.atanh,
+    "asec": sympy.asec,
+    "acsc": sympy.acsc,
+    "acot": lambda x: sympy.atan(1 / x),  # sympy's acot has another branch at negative x
+    "asech": sympy.asech,
+    "acsch": sympy.acsch,
+    "acoth": sympy.acoth,
+    "sign": sympy.sign,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
 }
 
 
@@ -76,7 +91,7 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
         return _FUNCS[n.fn](to_sympy(n.arg, params))  # type: ignore[attr-defined]
     if t is Fact:
         x = to_sympy(n.x, params)  # type: ignore[attr-defined]
-        if not x.is_number or x > MAX_FACTORIAL:
+        if x.is_number and x > MAX_FACTORIAL:
             raise TooBig(f"factorials are limited to {MAX_FACTORIAL}!")
         return sympy.factorial(x)
     raise TypeError(f"unknown node {n!r}")

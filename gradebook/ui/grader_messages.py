@@ -164,6 +164,23 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("write at most %(n)s characters (you wrote %(m)s)"),
     gettext_noop("the character “%(c)s” cannot be used in an answer"),
     gettext_noop("'%(o)s' is never closed: expected '%(c)s'"),
+    gettext_noop(
+        "'%(o)s...%(c)s' with commas is a list of values, but this answer is one value: type a "
+        "single number or expression (decimals take a point: 1.204)"
+    ),
+    gettext_noop(
+        "'%(s)s' is not a number: type a number (for example 4.5); '%(s)s' is read as 'times' "
+        "only after a number (48%(s)s)"
+    ),
+    gettext_noop("%(x)s has no real value for any allowed %(v)s: %(why)s"),
+    # Why a value cannot be worked out (the %(why)s above).
+    gettext_noop("division by zero"),
+    gettext_noop("the square root of a negative number is not a real number"),
+    gettext_noop("a negative number to a fractional power is not a real number"),
+    gettext_noop("the logarithm of zero or a negative number is undefined"),
+    gettext_noop("the value is not a finite real number (math domain error)"),
+    gettext_noop("the value is not a finite real number"),
+    gettext_noop("the value is too large to evaluate"),
     gettext_noop("expected '%(x)s' at the end"),
     gettext_noop("expected '%(x)s' at '%(at)s'"),
     gettext_noop("the answer ends after '%(op)s': something is missing"),
