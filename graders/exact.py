@@ -285,14 +285,17 @@ def rational_identity(
     max_terms: int = MAX_TERMS,
     max_work: int = MAX_WORK,
     cache: dict[Any, Any] | None = None,
+    positive: bool = True,
 ) -> bool | None:
     """True when ``a`` and ``b`` are the same rational function of their variables and opaque
     atoms (a proof); False when they are rational functions of the variables alone and differ
     (a proof too); None otherwise (atoms that may be related, such as ``ln(x^2)`` and
-    ``2*ln(x)``, or the work cap reached). ``cache`` (one per key ``b``) keeps ``b``'s form."""
+    ``2*ln(x)``, or the work cap reached). ``cache`` (one per key ``b``) keeps ``b``'s form;
+    ``positive`` says the variables are positive (so ln(x^2) is 2 ln(x))."""
     params = params or {}
     alg = _Algebra(params, max_terms, max_work)
-    ck = ("rational", tuple(sorted(params.items())), max_terms, max_work)
+    alg.positive = positive
+    ck = ("rational", tuple(sorted(params.items())), max_terms, max_work, positive)
     hit = cache.get(ck) if cache is not None else None
     try:
         if hit is None:

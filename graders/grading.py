@@ -42,6 +42,7 @@ from graders.params import render_text
 from graders.parse import ParseError, parse
 from graders.results import Interpretation, PartResult, Result
 from graders.spec import Item, Part
+from graders.tolerance import count_sig_figs, write_with_figures
 
 
 class NeedsSympy(Exception):
@@ -70,6 +71,7 @@ class Reading:
     typed: str | None = None  # the literal, when the answer is a single number
     wrong_dim: _units.Unit | None = None
     si: float | None = None
+    unit: _units.Unit | None = None  # the unit typed, when it has the part's dimension
 
 
 @dataclass(slots=True)
@@ -129,7 +131,8 @@ def read_numeric(part: Part, raw: str) -> Reading:
         canonical = f"{canonical} {unit.text}"
         latex = rf"{latex}\,{unit.latex}"
     interp = Interpretation(True, canonical, latex, unit=unit.text if unit else None)
-    if unit is not None and unit.dim == _units.DIMENSIONLESS:
+    percent_item = part.unit is not None and part.unit.dim == _units.DIMENSIONLESS
+    if unit is not None and unit.dim == _units.DIMENSIONLESS and not percent_item:
         value *= unit.factor
         unit = None
     if part.unit is None:
@@ -139,6 +142,8 @@ def read_numeric(part: Part, raw: str) -> Reading:
             )
         return Reading(interp, node, value, typed)
     if unit is None:
+        if part.unit_required and percent_item:
+            return Reading(_invalid("add %: the answer is a percentage (for example 25%)", None))
         if part.unit_required:
             dim = _units.describe(part.unit.dim)
             return Reading(
@@ -148,7 +153,7 @@ def read_numeric(part: Part, raw: str) -> Reading:
     si = value * unit.factor
     if unit.dim != part.unit.dim:
         return Reading(interp, node, None, typed, wrong_dim=unit, si=si)
-    return Reading(interp, node, si / part.unit.factor, typed, si=si)
+    return Reading(interp, node, si / part.unit.factor, typed, si=si, unit=unit)
 
 
 def _literal(node: Node) -> str | None:
@@ -256,23 +261,50 @@ def grade_numeric(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Readi
         ), r
     assert r.value is not None
     if tol.accepts(r.value, key):
-        if not tol.digits_ok(r.typed):
-            return PartResult(
-                part.id,
-                "incorrect",
-                0.0,
-                f"Right value, but give it {tol.describe()}.",
-                r.interp,
-                "precision",
-                [f"Count the digits you typed: the question asks for {tol.describe()}."],
-                part.weight,
-            ), r
+        if not tol.digits_ok(r.typed) or not tol.rounding_ok(r.value, r.typed, key):
+            return _digits_problem(part, r, key), r
+        problem = _units_problem(part, r)
+        if problem is not None:
+            return problem, r
         return PartResult(part.id, "correct", 1.0, "Correct.", r.interp, weight=part.weight), r
     res = _mistake(part, r, ctx)
     if res is not None:
         return res, r
     feedback, tag, hints = _numeric_hints(part, r, key, ctx)
     return PartResult(part.id, "incorrect", 0.0, feedback, r.interp, tag, hints, part.weight), r
+
+
+def _units_problem(part: Part, r: Reading) -> PartResult | None:
+    """With ``strict_units``: a right quantity in another unit than the item's is not right."""
+    if not part.strict_units or part.unit is None or r.unit is None:
+        return None
+    if r.unit.text == part.unit.text:
+        return None
+    msg = f"Right quantity, but give it in {part.unit.text}, as the question asks."
+    return PartResult(part.id, "incorrect", 0.0, msg, r.interp, "unit-strict", [msg], part.weight)
+
+
+def _digits_problem(part: Part, r: Reading, key: float) -> PartResult:
+    """A right value with the wrong digits: say the rule, and how to meet it."""
+    tol = part.tolerance
+    if r.typed is None:
+        msg = f"Right value, but type it as a number {tol.describe()}."
+        hint = f"Work it out and type the number itself: the question asks for {tol.describe()}."
+    elif tol.rounding is not None and tol.digits_ok(r.typed):
+        msg = f"Close, but not {tol.describe()}: check which way the last digit rounds."
+        hint = msg
+    else:
+        msg = f"Right value, but give it {tol.describe()}."
+        hint = f"Count the digits you typed: the question asks for {tol.describe()}."
+        if tol.kind == "sig_figs":
+            how = write_with_figures(r.typed, int(tol.value))
+            if how is not None:
+                got = count_sig_figs(r.typed)
+                figures = "significant figure" if got == 1 else "significant figures"
+                n = int(tol.value)
+                hint = f"Written as {r.typed}, it has {got} {figures}: write {how} for {n}."
+                msg = f"{msg} {hint}"
+    return PartResult(part.id, "incorrect", 0.0, msg, r.interp, "precision", [hint], part.weight)
 
 
 def _invalid_part(part: Part, r: Reading) -> PartResult:
@@ -382,20 +414,36 @@ def _g(v: float) -> str:
 # Symbolic parts
 
 
+# Where the variables are sampled, by domain: positive (the default, as sympy's symbols are
+# here), half near 1 and half up to 12, so that answers equal only on a short interval
+# (|x - 3| and 3 - x) are told apart; "real" adds the mirror images, so sqrt(x^2) is |x|.
+_POSITIVE = [(0.5, 2.5), (2.5, 12.0)]
+_REAL = [(0.5, 2.5), (-12.0, -2.5), (2.5, 12.0), (-2.5, -0.5)]
+
+
 def _points(part: Part) -> list[dict[str, complex]]:
     seed = int.from_bytes(hashlib.blake2b(part.id.encode(), digest_size=8).digest(), "big")
     rng = random.Random(seed)
-    # Positive values (as sympy's symbols are here), half near 1 and half up to 12, so that
-    # answers equal only on a short interval (|x - 3| and 3 - x) are told apart.
-    ranges = [(0.5, 2.5) if i % 2 == 0 else (2.5, 12.0) for i in range(N_POINTS)]
-    return [{v: complex(rng.uniform(lo, hi)) for v in part.variables} for lo, hi in ranges]
+    out: list[dict[str, complex]] = []
+    for i in range(N_POINTS):
+        pt: dict[str, complex] = {}
+        for v in part.variables:
+            dom = part.domain.get(v, "positive")
+            if isinstance(dom, tuple):
+                lo, hi = dom
+            else:
+                ranges = _REAL if dom == "real" else _POSITIVE
+                lo, hi = ranges[i % len(ranges)]
+            pt[v] = complex(rng.uniform(lo, hi))
+        out.append(pt)
+    return out
 
 
-_POINTS_CACHE: dict[tuple[str, tuple[str, ...]], list[dict[str, complex]]] = {}
+_POINTS_CACHE: dict[tuple[Any, ...], list[dict[str, complex]]] = {}
 
 
 def sample_points(part: Part) -> list[dict[str, complex]]:
-    k = (part.id, part.variables)
+    k = (part.id, part.variables, tuple(part.domain.items()))
     pts = _POINTS_CACHE.get(k)
     if pts is None:
         pts = _points(part) if part.variables else [{}]
@@ -426,7 +474,7 @@ def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
         return sampled
     params = exact_params(ctx.params)
     cache = part.cache if b is part.key else None
-    same = rational_identity(a, b, params, cache=cache)
+    same = rational_identity(a, b, params, cache=cache, positive=part.positive)
     loose = None if part.exact else calculator_digits(a, b)
     if same is True or (same is False and loose is None):
         return same
@@ -491,6 +539,27 @@ def _no_real_value(node: Node, part: Part, ctx: Context) -> str | None:
     return f"{to_text(node)} has no real value for any allowed {names}: {why}"
 
 
+def _not_real_somewhere(node: Node, part: Part, ctx: Context) -> str | None:
+    """With ``assume_real``: why the answer has no real value at a sample point where the key
+    has one (``ln(-x^2)``, ``sqrt(x - 5)`` at x = 3), or None."""
+    params = _float_params(ctx.params)
+    assert part.key is not None
+    for pt in sample_points(part):
+        env = {**params, **{k: v.real for k, v in pt.items()}}
+        try:
+            evaluate(node, env)
+        except EvalError as exc:
+            if str(exc) == _TOO_LARGE:
+                continue
+            try:
+                evaluate(part.key, env)
+            except EvalError:
+                continue  # the key has no real value there either
+            where = ", ".join(f"{k} = {v.real:.3g}" for k, v in pt.items())
+            return f"{to_text(node)} is not a real number at {where}: {exc}"
+    return None
+
+
 def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
     try:
         return evaluate_complex(n, env)
@@ -503,6 +572,11 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
     if not r.interp.ok:
         return _invalid_part(part, r), r
     assert r.node is not None and part.key is not None
+    if part.assume_real:
+        unreal = _not_real_somewhere(r.node, part, ctx)
+        if unreal is not None:
+            r.interp = _invalid(unreal)
+            return _invalid_part(part, r), r
     same = _equivalent(r.node, part.key, part, ctx)
     if same is not True and part.variables:
         unreal = _no_real_value(r.node, part, ctx)
@@ -514,7 +588,9 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
             raise NeedsSympy
         from graders.symbolic import equivalent_sympy
 
-        same = equivalent_sympy(r.node, part.key, ctx.params, sample_points(part))
+        same = equivalent_sympy(
+            r.node, part.key, ctx.params, sample_points(part), positive=part.positive
+        )
         if same is None:
             raise Undecidable
     if same:

@@ -870,3 +870,19 @@ def _parse_unit(p: _Parser) -> _units.Unit | None:
             p.i += 1
         else:
             op = "*"
+
+
+def unit_from_text(text: str) -> _units.Unit | None:
+    """An item's unit as written in its spec: a name (``s``, ``%``) or a compound (``m/s^2``,
+    ``g/cm^3``, ``km/h``, ``kW*h``); None when it is not a unit."""
+    u = _units.lookup(text.strip())
+    if u is not None:
+        return u
+    try:
+        toks = tokenize(normalize(text)[0])
+        p = _Parser(toks, Context(units=True))
+        if not p.is_unit(p.peek()):
+            return None
+        return _parse_unit(p)
+    except ParseError:
+        return None

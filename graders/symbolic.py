@@ -58,7 +58,8 @@ class TooBig(ValueError):
     pass
 
 
-def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
+def to_sympy(n: Node, params: Mapping[str, float] | None = None, *, positive: bool = True) -> Any:
+    """``positive``: the variables' domain is positive (the default), else real."""
     params = params or {}
     t = type(n)
     if t is Num:
@@ -69,12 +70,12 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
         name = n.name  # type: ignore[attr-defined]
         if name in params:
             return sympy.nsimplify(params[name], rational=True)
-        return sympy.Symbol(name, positive=True)
+        return sympy.Symbol(name, positive=True) if positive else sympy.Symbol(name, real=True)
     if t is Neg:
-        return -to_sympy(n.x, params)  # type: ignore[attr-defined]
+        return -to_sympy(n.x, params, positive=positive)  # type: ignore[attr-defined]
     if t is Bin:
-        a = to_sympy(n.a, params)  # type: ignore[attr-defined]
-        b = to_sympy(n.b, params)  # type: ignore[attr-defined]
+        a = to_sympy(n.a, params, positive=positive)  # type: ignore[attr-defined]
+        b = to_sympy(n.b, params, positive=positive)  # type: ignore[attr-defined]
         op = n.op  # type: ignore[attr-defined]
         if op == "+":
             return a + b
@@ -88,9 +89,9 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
             raise TooBig(f"exponents are limited to {MAX_EXPONENT}")
         return sympy.Pow(a, b)
     if t is Call:
-        return _FUNCS[n.fn](to_sympy(n.arg, params))  # type: ignore[attr-defined]
+        return _FUNCS[n.fn](to_sympy(n.arg, params, positive=positive))  # type: ignore[attr-defined]
     if t is Fact:
-        x = to_sympy(n.x, params)  # type: ignore[attr-defined]
+        x = to_sympy(n.x, params, positive=positive)  # type: ignore[attr-defined]
         if x.is_number and x > MAX_FACTORIAL:
             raise TooBig(f"factorials are limited to {MAX_FACTORIAL}!")
         return sympy.factorial(x)
@@ -98,7 +99,12 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
 
 
 def equivalent_sympy(
-    a: Node, b: Node, params: Mapping[str, Any], points: list[dict[str, complex]]
+    a: Node,
+    b: Node,
+    params: Mapping[str, Any],
+    points: list[dict[str, complex]],
+    *,
+    positive: bool = True,
 ) -> bool | None:
     """The slow path's verdict, when float sample points could not decide (values too large
     for floats, undefined at most points): True or False only when proved, None otherwise.
@@ -110,10 +116,10 @@ def equivalent_sympy(
     """
     exact = exact_params(params)
     floats = {k: float(v) for k, v in exact.items()}
-    diff = to_sympy(a, floats) - to_sympy(b, floats)
+    diff = to_sympy(a, floats, positive=positive) - to_sympy(b, floats, positive=positive)
     if diff == 0:  # sympy's own canonical form already agrees: (x+1)^999 and (1+x)^999
         return True
-    same = rational_identity(a, b, exact, max_terms=1000, max_work=50_000)
+    same = rational_identity(a, b, exact, max_terms=1000, max_work=50_000, positive=positive)
     if same is not None:
         return same
     same = precise_compare(a, b, points[:3], exact)

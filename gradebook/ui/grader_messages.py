@@ -28,6 +28,13 @@ _DIMENSIONS = {
     "a speed": gettext_noop("a speed"),
     "a data rate": gettext_noop("a data rate"),
     "a plain number": gettext_noop("a plain number"),
+    "an acceleration": gettext_noop("an acceleration"),
+    "a force": gettext_noop("a force"),
+    "an energy": gettext_noop("an energy"),
+    "a power": gettext_noop("a power"),
+    "a volume": gettext_noop("a volume"),
+    "an area": gettext_noop("an area"),
+    "a density": gettext_noop("a density"),
 }
 
 
@@ -56,6 +63,51 @@ _TOLERANCES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"exactly \(up to rounding in the last digits\)"),
         lambda m: _("exactly (up to rounding in the last digits)"),
+    ),
+    (
+        re.compile(
+            r"with exactly (?P<n>\d+) significant figures?, the first (?P<m>\d+) of them right"
+        ),
+        lambda m: (
+            _("with exactly %(n)s significant figures, the first %(m)s of them right")
+            % {"n": m["n"], "m": m["m"]}
+        ),
+    ),
+    (
+        re.compile(r"with at least (?P<n>\d+) significant figures?"),
+        lambda m: _("with at least %(n)s significant figures") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at least (?P<n>\d+) decimal places?"),
+        lambda m: _("with at least %(n)s decimal places") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at most (?P<n>\d+) significant figures?"),
+        lambda m: _("with at most %(n)s significant figures") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at most (?P<n>\d+) decimal places?"),
+        lambda m: _("with at most %(n)s decimal places") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) significant figures? \(a 5 rounds up\)"),
+        lambda m: _("rounded to %(n)s significant figures (a 5 rounds up)") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) significant figures? \(a 5 rounds to the even digit\)"),
+        lambda m: (
+            _("rounded to %(n)s significant figures (a 5 rounds to the even digit)") % {"n": m["n"]}
+        ),
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) decimal places? \(a 5 rounds up\)"),
+        lambda m: _("rounded to %(n)s decimal places (a 5 rounds up)") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) decimal places? \(a 5 rounds to the even digit\)"),
+        lambda m: (
+            _("rounded to %(n)s decimal places (a 5 rounds to the even digit)") % {"n": m["n"]}
+        ),
     ),
     (
         re.compile(r"with exactly (?P<n>\d+) significant figures?"),
@@ -173,6 +225,14 @@ _MESSAGES: tuple[str, ...] = (
         "only after a number (48%(s)s)"
     ),
     gettext_noop("%(x)s has no real value for any allowed %(v)s: %(why)s"),
+    gettext_noop("%(x)s is not a real number at %(where)s: %(why)s"),
+    gettext_noop("Right value, but type it as a number %(tol)s."),
+    gettext_noop("Work it out and type the number itself: the question asks for %(tol)s."),
+    gettext_noop("Close, but not %(tol)s: check which way the last digit rounds."),
+    gettext_noop("Written as %(t)s, it has %(n)s significant figure: write %(how)s for %(m)s."),
+    gettext_noop("Written as %(t)s, it has %(n)s significant figures: write %(how)s for %(m)s."),
+    gettext_noop("Right quantity, but give it in %(u)s, as the question asks."),
+    gettext_noop("add %%: the answer is a percentage (for example 25%%)"),
     # Why a value cannot be worked out (the %(why)s above).
     gettext_noop("division by zero"),
     gettext_noop("the square root of a negative number is not a real number"),

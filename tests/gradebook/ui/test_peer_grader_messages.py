@@ -19,7 +19,32 @@ CASES = [
     (NUMERIC, "x"),
     (SYMBOLIC, "sqrt(-x)"),
     (SYMBOLIC, "x + 1/0"),
+    ({**SYMBOLIC, "assume_real": True, "domain": {"x": [0, 10]}}, "sqrt(x-5)"),
+    ({**NUMERIC, "tolerance": {"sig_figs": 4, "mode": "typed"}}, "2*2"),
+    ({**NUMERIC, "answer": 1000, "tolerance": {"sig_figs": 2, "mode": "typed"}}, "1000"),
+    ({**NUMERIC, "answer": 1.235, "tolerance": {"sig_figs": 3, "rounding": "half_up"}}, "1.23"),
+    ({**NUMERIC, "unit": "m/s", "strict_units": True, "answer": 10}, "36 km/h"),
+    ({**NUMERIC, "unit": "m/s^2", "answer": 10}, "10 m"),
+    ({**NUMERIC, "unit": "%", "answer": 25}, "25"),
 ]
+
+HELP = [
+    {**NUMERIC, "tolerance": {"sig_figs": 4, "correct": 2}},
+    {**NUMERIC, "tolerance": {"sig_figs": 3, "mode": "at_least"}},
+    {**NUMERIC, "tolerance": {"decimal_places": 2, "mode": "at_most"}},
+    {**NUMERIC, "tolerance": {"sig_figs": 3, "rounding": "half_even"}},
+    {**NUMERIC, "tolerance": {"decimal_places": 1, "rounding": "half_up"}},
+    {**NUMERIC, "unit": "N", "answer": 4},
+]
+
+
+@pytest.mark.parametrize("spec", HELP)
+def test_new_help_lines_are_translated(spec):
+    text = graders.input_help(spec)
+    with translation.override("ko"):
+        korean = translate_message(text)
+    assert HANGUL.search(korean), korean
+    assert not re.search(r"\b(?:with|figures|places|rounds|least|most)\b", korean), korean
 
 
 @pytest.mark.parametrize(("spec", "answer"), CASES)
