@@ -221,6 +221,9 @@ def answer_key(
     env = {k: float(v) for k, v in (params or {}).items() if isinstance(v, int | float)}
     out: dict[str, Interpretation] = {}
     for p in item.parts:
+        if p.struct is not None:  # an equation, interval, set or tuple
+            out[p.id] = Interpretation(True, p.struct.text(), p.struct.latex())
+            continue
         if p.type not in ("numeric", "symbolic") or p.key is None:
             continue
         text, latex = to_text(p.key), to_latex(p.key)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import structured as _structured
 from graders import units as _units
 from graders.exact import calculator_digits, exact_params, precise_compare, rational_identity
 from graders.expr import (
@@ -34,6 +35,7 @@ from graders.expr import (
     float_error,
     functions_in,
     has_decimal,
+    names_in,
     num_latex,
     to_latex,
     to_text,
@@ -214,7 +216,55 @@ def _undefined_constant(node: Node) -> str | None:
 def read(part: Part, raw: str) -> Reading:
     if part.type == "numeric":
         return read_numeric(part, raw)
+    if part.struct is not None:
+        return read_structured(part, raw)[0]
     return read_symbolic(part, raw)
+
+
+def read_structured(part: Part, raw: str) -> tuple[Reading, _structured.Structure | None]:
+    """An equation, inequality, interval, set or tuple answer, read as the key's kind."""
+    kind = part.struct.kind if part.struct.kind != "inequality" else "interval"
+    try:
+        s = _structured.read(raw, kind, part.ctx)
+    except _structured.StructureError as exc:
+        return Reading(_invalid(exc.message, exc.pos)), None
+    for node in (*s.nodes, *(e for iv in s.intervals or () for e in (iv.lo, iv.hi) if e)):
+        problem = _undefined_constant(Neg(node)) if names_in(node) else None
+        if not names_in(node):
+            try:
+                evaluate(node)
+            except EvalError as exc:
+                if str(exc) != _TOO_LARGE:
+                    problem = f"{to_text(node)} cannot be evaluated: {exc}"
+        if problem is not None:
+            return Reading(_invalid(problem)), None
+    return Reading(Interpretation(True, s.text(), s.latex())), s
+
+
+def grade_structured(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Reading]:
+    r, s = read_structured(part, raw)
+    if s is None:
+        return _invalid_part(part, r), r
+
+    def same(a: Node, b: Node) -> bool:
+        verdict = _equivalent(a, b, part, ctx)
+        if verdict is None:
+            if not ctx.slow:
+                raise NeedsSympy
+            from graders.symbolic import equivalent_sympy
+
+            verdict = equivalent_sympy(
+                a, b, ctx.params, sample_points(part), positive=part.positive
+            )
+            if verdict is None:
+                raise Undecidable
+        return verdict
+
+    v = _structured.compare(s, part.struct, same)
+    if v.correct:
+        return PartResult(part.id, "correct", 1.0, "Correct.", r.interp, weight=part.weight), r
+    hints = [v.feedback] if v.tag else []
+    return PartResult(part.id, "incorrect", 0.0, v.feedback, r.interp, v.tag, hints, part.weight), r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -568,6 +618,8 @@ def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
 
 
 def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Reading]:
+    if part.struct is not None:
+        return grade_structured(part, raw, ctx)
     r = read_symbolic(part, raw)
     if not r.interp.ok:
         return _invalid_part(part, r), r

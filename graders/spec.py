@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import structured as _structured
 from graders import units as _units
 from graders.expr import EvalError, Node, Num, evaluate, names_in
 from graders.parse import FUNCTION_NAMES, Context, Parsed, ParseError, parse, unit_from_text
@@ -52,7 +53,16 @@ _COMMON_KEYS = {
 }
 _TYPE_KEYS = {
     "numeric": {"answer", "tolerance", "unit", "unit_required", "expressions", "strict_units"},
-    "symbolic": {"answer", "variables", "form", "log_base", "exact", "assume_real", "domain"},
+    "symbolic": {
+        "answer",
+        "variables",
+        "form",
+        "log_base",
+        "exact",
+        "assume_real",
+        "domain",
+        "answer_type",
+    },
     "multiple_choice": {"choices", "multiple", "shuffle"},
     "multipart": {"parts", "dual_form"},
     "free_text": {"rubric", "model_answer", "min_chars", "max_chars"},
@@ -104,6 +114,7 @@ class Part:
     form: str = "any"
     exact: bool = False  # symbolic: decimals are exactly what was typed, however many digits
     assume_real: bool = False  # symbolic: an answer not real at a sample point is invalid
+    struct: Any = None  # symbolic: the key as a graders.structured.Structure (equation, set...)
     # symbolic: each variable's sampling domain, "positive" (default), "real" or (lo, hi)
     domain: dict[str, Any] = field(default_factory=dict)
     # graders.exact's work on the key (its rational form, its precise values), kept per part.
@@ -375,6 +386,8 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
             v.err(j("form"), f"must be one of {', '.join(FORMS)}")
         if str(p.get("log_base", "e")) not in ("e", "10"):
             v.err(j("log_base"), "must be 'e' (log means ln) or 10")
+        if p.get("answer_type", "expression") not in _structured.KINDS:
+            v.err(j("answer_type"), f"must be one of {', '.join(_structured.KINDS)}")
         for k in ("exact", "assume_real"):
             if not isinstance(p.get(k, False), bool):
                 v.err(j(k), "must be true or false")
@@ -739,7 +752,14 @@ def _compile_part(
         ctx = Context(
             variables=frozenset(part.variables) | pnames, log_base=str(p.get("log_base", "e"))
         )
-        part.key, _ = _parse_key(errs, j("answer"), p["answer"], ctx)
+        kind = _structured.key_kind(p)
+        if kind != "expression":  # an equation, inequality, interval, set or tuple
+            try:
+                part.struct = _structured.read(str(p["answer"]), kind, ctx)
+            except _structured.StructureError as exc:
+                errs.append(SpecError(j("answer"), f"cannot be read as {kind}: {exc.message}"))
+        else:
+            part.key, _ = _parse_key(errs, j("answer"), p["answer"], ctx)
         part.ctx = Context(
             variables=frozenset(part.variables), log_base=str(p.get("log_base", "e"))
         )

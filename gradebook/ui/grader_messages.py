@@ -226,6 +226,34 @@ _MESSAGES: tuple[str, ...] = (
     ),
     gettext_noop("%(x)s has no real value for any allowed %(v)s: %(why)s"),
     gettext_noop("%(x)s is not a real number at %(where)s: %(why)s"),
+    # Equations, inequalities and intervals, sets, tuples (graders/structured.py).
+    gettext_noop("write an equation with one '=' (for example y = 2x + 1)"),
+    gettext_noop("write one equation, with exactly one '='"),
+    gettext_noop("this answer is an inequality: use <, >, <= or >= (an equation has no range)"),
+    gettext_noop("a chain such as 1 < x <= 3 goes one way: all < or all >"),
+    gettext_noop("at most two comparisons, as in 1 < x <= 3"),
+    gettext_noop("write a set in braces, for example {1, 2, 3} (or {} for the empty set)"),
+    gettext_noop("write the components in brackets, separated by commas: for example (1, 2)"),
+    gettext_noop("something is missing here"),
+    gettext_noop("leave out the unit '%(u)s' here"),
+    gettext_noop(
+        "write an interval as [a, b], (a, b), [a, b) or (a, b], or an inequality such as x > 2"
+    ),
+    gettext_noop("an interval has two endpoints, separated by one comma"),
+    gettext_noop("an interval is written low endpoint first: (a, b) with a < b"),
+    gettext_noop("infinity is never included: write ( or ) next to oo"),
+    gettext_noop(
+        "The endpoints are right, but check which are included: [ ] and <= include an "
+        "endpoint, ( ) and < leave it out."
+    ),
+    gettext_noop("Every element you gave is right, but 1 element is missing."),
+    gettext_noop("Every element you gave is right, but %(n)s elements are missing."),
+    gettext_noop("Every right element is there, but 1 element is not in the set."),
+    gettext_noop("Every right element is there, but %(n)s elements are not in the set."),
+    gettext_noop("%(r)s of your elements are right; the set has %(n)s."),
+    gettext_noop("The answer has %(n)s components; yours has %(m)s."),
+    gettext_noop("The right components, but in the wrong order."),
+    gettext_noop("%(r)s of %(n)s components are right."),
     gettext_noop("Right value, but type it as a number %(tol)s."),
     gettext_noop("Work it out and type the number itself: the question asks for %(tol)s."),
     gettext_noop("Close, but not %(tol)s: check which way the last digit rounds."),

@@ -26,6 +26,16 @@ CASES = [
     ({**NUMERIC, "unit": "m/s", "strict_units": True, "answer": 10}, "36 km/h"),
     ({**NUMERIC, "unit": "m/s^2", "answer": 10}, "10 m"),
     ({**NUMERIC, "unit": "%", "answer": 25}, "25"),
+    ({**SYMBOLIC, "answer": "y = 2x + 1", "variables": ["x", "y"]}, "2x + 1"),
+    ({**SYMBOLIC, "answer": "x > 2"}, "x >= 2"),
+    ({**SYMBOLIC, "answer": "[1, 3)"}, "[1, oo]"),
+    ({**SYMBOLIC, "answer": "{1, 2, 3}"}, "{1, 2}"),
+    ({**SYMBOLIC, "answer": "{1, 2, 3}"}, "{1, 2, 3, 4, 5}"),
+    ({**SYMBOLIC, "answer": "{1, 2, 3}"}, "{1, 5}"),
+    ({**SYMBOLIC, "answer": "{1, 2, 3}"}, "1, 2"),
+    ({**SYMBOLIC, "answer": "(1, 2)"}, "(2, 1)"),
+    ({**SYMBOLIC, "answer": "(1, 2)"}, "(1, 2, 3)"),
+    ({**SYMBOLIC, "answer": "(1, 2, 3)"}, "(1, 2, 4)"),
 ]
 
 HELP = [
