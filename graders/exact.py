@@ -206,10 +206,11 @@ _LOGS = {"ln": 1, "log2": 2, "log10": 10}
 _PRIMES = [p for p in range(2, 1000) if all(p % q for q in range(2, int(p**0.5) + 1))]
 
 
-def _ln_int(k: int, alg: _Algebra) -> Poly:
-    """ln(k) for a whole number k >= 1 as a sum of ln(prime) atoms (what is left after the
-    primes below 1000 is one atom of its own)."""
-    out: Poly = {}
+@functools.lru_cache(maxsize=1024)
+def _factor(k: int) -> tuple[tuple[int, int], ...]:
+    """k >= 1 as (prime, exponent) pairs over the primes below 1000, then what is left (as
+    one "prime" of its own, exponent 1)."""
+    out = []
     for p in _PRIMES:
         if p * p > k:
             break
@@ -218,9 +219,19 @@ def _ln_int(k: int, alg: _Algebra) -> Poly:
             k //= p
             e += 1
         if e:
-            out = alg.add(out, {m: e * c for m, c in alg.var(f"\x00ln#{p}").items()})
+            out.append((p, e))
     if k > 1:
-        out = alg.add(out, alg.var(f"\x00ln#{k}"))
+        out.append((k, 1))
+    return tuple(out)
+
+
+def _ln_int(k: int, alg: _Algebra) -> Poly:
+    """ln(k) for a whole number k >= 1 as a sum of ln(prime) atoms."""
+    out: Poly = {}
+    for p, e in _factor(k):
+        i = alg.index.setdefault(f"\x00ln#{p}", len(alg.index))
+        m = 1 << (_FIELD * i)
+        out[m] = out.get(m, 0) + e
     alg.atoms += 1
     return out
 
@@ -275,6 +286,29 @@ def _atom(n: Node, alg: _Algebra) -> Frac:
     if type(n) is Bin and n.op == "^" and type(n.a) is Const and n.a.name == "e":  # type: ignore[attr-defined]
         return alg.var(f"\x00exp({to_text(n.b)})"), _ONE  # type: ignore[attr-defined]
     return alg.var("\x00" + to_text(n)), _ONE
+
+
+def same_tree(a: Node, b: Node) -> bool:
+    """Whether two trees are the same as typed (a proof of equality, and the commonest right
+    answer: the key itself)."""
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t is Num:
+        return a.text == b.text  # type: ignore[attr-defined, no-any-return]
+    if t is Name or t is Const:
+        return a.name == b.name  # type: ignore[attr-defined, no-any-return]
+    if t is Bin:
+        return (
+            a.op == b.op  # type: ignore[attr-defined]
+            and same_tree(a.a, b.a)  # type: ignore[attr-defined]
+            and same_tree(a.b, b.b)  # type: ignore[attr-defined]
+        )
+    if t is Neg or t is Fact:
+        return same_tree(a.x, b.x)  # type: ignore[attr-defined]
+    if t is Call:
+        return a.fn == b.fn and same_tree(a.arg, b.arg)  # type: ignore[attr-defined]
+    return False
 
 
 def rational_identity(

@@ -21,7 +21,13 @@ from typing import Any
 
 from graders import structured as _structured
 from graders import units as _units
-from graders.exact import calculator_digits, exact_params, precise_compare, rational_identity
+from graders.exact import (
+    calculator_digits,
+    exact_params,
+    precise_compare,
+    rational_identity,
+    same_tree,
+)
 from graders.expr import (
     Const,
     EvalError,
@@ -178,9 +184,6 @@ def read_symbolic(part: Part, raw: str) -> Reading:
             return Reading(interp, node, evaluate(node))
         except EvalError as exc:
             return Reading(_invalid(f"{interp.canonical} cannot be evaluated: {exc}"))
-    undefined = _undefined_constant(node)
-    if undefined is not None:
-        return Reading(_invalid(undefined))
     return Reading(interp, node)
 
 
@@ -218,7 +221,12 @@ def read(part: Part, raw: str) -> Reading:
         return read_numeric(part, raw)
     if part.struct is not None:
         return read_structured(part, raw)[0]
-    return read_symbolic(part, raw)
+    r = read_symbolic(part, raw)
+    if r.interp.ok and r.node is not None and part.variables:  # the preview says it too
+        undefined = _undefined_constant(r.node)
+        if undefined is not None:
+            return Reading(_invalid(undefined))
+    return r
 
 
 def read_structured(part: Part, raw: str) -> tuple[Reading, _structured.Structure | None]:
@@ -519,26 +527,40 @@ def _close(a: complex, b: complex) -> bool:
 def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
     """False when sample points show a difference; True only when :mod:`graders.exact`
     confirms the equality; None when neither can decide here (the grader pool tries sympy)."""
-    sampled = _sampled(a, b, part, ctx)
-    if sampled is not True:
-        return sampled
+    if same_tree(a, b):
+        return True
+    # Most wrong answers differ at the first points: a cheap "different" before any proof.
+    pts = sample_points(part)
+    if _sampled(a, b, part, ctx, pts[:2]) is False:
+        return False
     params = exact_params(ctx.params)
     cache = part.cache if b is part.key else None
     same = rational_identity(a, b, params, cache=cache, positive=part.positive)
+    if same is True:
+        return True
     loose = None if part.exact else calculator_digits(a, b)
-    if same is True or (same is False and loose is None):
-        return same
+    if same is False and loose is None:
+        return False
+    sampled = _sampled(a, b, part, ctx)
+    if sampled is not True:
+        return sampled
     rel_tol = 10.0 ** -(loose - 2) if loose else 0.0
-    return precise_compare(a, b, sample_points(part)[:2], params, rel_tol, cache)
+    return precise_compare(a, b, pts[:2], params, rel_tol, cache)
 
 
-def _sampled(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
+def _sampled(
+    a: Node,
+    b: Node,
+    part: Part,
+    ctx: Context,
+    points: list[dict[str, complex]] | None = None,
+) -> bool | None:
     """False when the values differ at a sample point by more than the floats' rounding (or
     than a precise recomputation allows); True when no point told them apart, which is not yet
     "equal"; None when too few points have values (or floats overflow)."""
     params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
     good = 0
-    pts = sample_points(part)
+    pts = sample_points(part) if points is None else points
     for pt in pts:
         env = {**params, **pt} if params else pt
         try:
@@ -631,7 +653,9 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
             return _invalid_part(part, r), r
     same = _equivalent(r.node, part.key, part, ctx)
     if same is not True and part.variables:
-        unreal = _no_real_value(r.node, part, ctx)
+        # Checked only here: a part without a value (x + 1/0) leaves none to the whole answer,
+        # so such an answer is never equal to the key.
+        unreal = _undefined_constant(r.node) or _no_real_value(r.node, part, ctx)
         if unreal is not None:
             r.interp = _invalid(unreal)
             return _invalid_part(part, r), r

@@ -133,6 +133,11 @@ def test_undefined_and_non_real_answers_are_invalid_not_a_try(variables, answer,
     assert reason in r.feedback
 
 
+def test_the_preview_says_so_too():
+    i = interpret(symbolic("x + 1"), "x + 1/0")
+    assert (i.ok, i.message) == (False, "1/0 cannot be evaluated: division by zero")
+
+
 def test_a_large_constant_is_not_called_undefined(warm_pool):
     r = grade(symbolic("x", ("x",)), "x + 10^400 - 10^400")
     assert r.outcome == "correct"
