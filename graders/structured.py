@@ -45,6 +45,8 @@ _SPELLINGS = [
 ]
 _INFINITY = {"oo", "inf", "infinity", "+oo", "+inf", "+infinity"}
 _RELATIONS = ("<=", ">=", "==", "=", "<", ">")
+#: Elements of a set or tuple, intervals in a union: matching is quadratic, so it is capped.
+MAX_ELEMENTS = 30
 
 
 class StructureError(ValueError):
@@ -179,6 +181,13 @@ def detect(text: str) -> str:
     return "expression"
 
 
+def _pieces(text: str, base: int, ctx: Context) -> tuple[Node, ...]:
+    pieces = _split(text, (",",))
+    if len(pieces) > MAX_ELEMENTS:
+        raise StructureError(f"too many elements (at most {MAX_ELEMENTS})", base)
+    return tuple(_expr(p, base + st, ctx) for p, st, _ in pieces)
+
+
 def _expr(piece: str, start: int, ctx: Context) -> Node:
     if not piece.strip():
         raise StructureError("something is missing here", start)
@@ -220,9 +229,7 @@ def read(text: str, kind: str, ctx: Context) -> Structure:
         inner = s[1:-1]
         if not inner.strip():
             return Structure("set", ())
-        return Structure(
-            "set", tuple(_expr(p, base + st, ctx) for p, st, _ in _split(inner, (",",)))
-        )
+        return Structure("set", _pieces(inner, base, ctx))
     if kind == "tuple":
         s = t.strip()
         pairs = {"(": ")", "[": "]", "<": ">"}
@@ -231,9 +238,7 @@ def read(text: str, kind: str, ctx: Context) -> Structure:
                 "write the components in brackets, separated by commas: for example (1, 2)", 0
             )
         base = t.index(s[0]) + 1
-        return Structure(
-            "tuple", tuple(_expr(p, base + st, ctx) for p, st, _ in _split(s[1:-1], (",",)))
-        )
+        return Structure("tuple", _pieces(s[1:-1], base, ctx))
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -283,7 +288,10 @@ def _endpoint(piece: str, start: int, ctx: Context) -> Node | str:
 
 def _intervals(text: str, ctx: Context) -> tuple[Interval, ...]:
     out = []
-    for piece, start, _ in _split(text, (" U ", " u ")):
+    union = _split(text, (" U ", " u "))
+    if len(union) > MAX_ELEMENTS:
+        raise StructureError(f"too many elements (at most {MAX_ELEMENTS})", None)
+    for piece, start, _ in union:
         s = piece.strip()
         if s == "{}":
             continue

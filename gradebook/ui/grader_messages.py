@@ -235,6 +235,7 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("write a set in braces, for example {1, 2, 3} (or {} for the empty set)"),
     gettext_noop("write the components in brackets, separated by commas: for example (1, 2)"),
     gettext_noop("something is missing here"),
+    gettext_noop("too many elements (at most %(n)s)"),
     gettext_noop("leave out the unit '%(u)s' here"),
     gettext_noop(
         "write an interval as [a, b], (a, b), [a, b) or (a, b], or an inequality such as x > 2"

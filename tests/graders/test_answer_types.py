@@ -134,3 +134,17 @@ def test_answer_type_overrides_the_keys_shape_and_is_checked():
     assert [e.path for e in validate_spec(sym("1", (), answer_type="matrix"))] == ["answer_type"]
     errors = validate_spec(sym("[1, 3", ()))
     assert [e.path for e in errors] == ["answer"]
+
+
+def test_sets_and_tuples_are_capped_and_stay_fast():
+    import time
+
+    key = "{" + ", ".join(str(i) for i in range(30)) + "}"
+    too_many = "{" + ", ".join(str(i) for i in range(31)) + "}"
+    r = grade(sym(key, ()), too_many)
+    assert (r.outcome, r.feedback) == ("invalid", "too many elements (at most 30)")
+    backwards = "{" + ", ".join(str(i) for i in reversed(range(30))) + "}"
+    grade(sym(key, ()), backwards)  # warm the caches
+    t0 = time.thread_time()
+    assert grade(sym(key, ()), backwards).outcome == "correct"
+    assert time.thread_time() - t0 < 0.25  # ~7 ms: 900 pairs, most told apart by floats
