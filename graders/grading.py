@@ -22,6 +22,7 @@ from typing import Any
 from graders import structured as _structured
 from graders import units as _units
 from graders.exact import (
+    FAST_MAX_DIGITS,
     calculator_digits,
     exact_params,
     precise_compare,
@@ -571,7 +572,8 @@ def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
     if sampled is not True:
         return sampled
     rel_tol = 10.0 ** -(loose - 2) if loose else 0.0
-    return precise_compare(a, b, pts[:2], params, rel_tol, cache)
+    max_digits = None if ctx.slow else FAST_MAX_DIGITS
+    return precise_compare(a, b, pts[:2], params, rel_tol, cache, max_digits)
 
 
 def _sampled(

@@ -122,6 +122,13 @@ def test_precise_comparison_abstains_rather_than_guess(monkeypatch):
     assert precise_compare(_node("ln(-x-1)*0+1/(x-x)"), _node("1/(x-x)"), pts) is None
 
 
+def test_the_request_path_leaves_long_precision_to_the_pool():
+    pts = [{"x": complex(1.5)}]
+    a = _node("x*exp(-700+10^(-300))*exp(700)")
+    assert precise_compare(a, _node("x"), pts, max_digits=400) is None  # ~640 digits needed
+    assert precise_compare(a, _node("x"), pts) is False  # the pool's cap: the 10^-300 is seen
+
+
 def test_calculator_digits_counts_significant_digits():
     assert calculator_digits(_node("0.000333333333333333")) == 15
     assert calculator_digits(_node("0.33333333")) is None
