@@ -266,6 +266,8 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
                 else f" The answer is in {p.unit.text} unless you type another unit."
             )
         return text
+    if p.type == "symbolic" and p.struct is not None:
+        return _STRUCTURE_HELP[p.struct.kind]
     if p.type == "symbolic":
         vs = ", ".join(p.variables)
         text = "Type an expression" + (f" in {vs}" if vs else "") + "."
@@ -282,6 +284,15 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
         return "Choose all that apply." if p.multiple else "Choose one."
     return ""
 
+
+#: Help lines for structured answers: the shape to type, never the key's values.
+_STRUCTURE_HELP = {
+    "equation": "Type an equation, with one '='; any rearrangement of it counts.",
+    "inequality": "Type an inequality such as x > a, or an interval such as (a, b].",
+    "interval": "Type an interval such as [a, b) or (a, oo), or an inequality such as x > a.",
+    "set": "Type a set in braces, such as {a, b, c}; the order does not matter.",
+    "tuple": "Type the components in brackets, in order, such as (a, b).",
+}
 
 #: Natural-log examples for the help line; the first that is not the part's key is shown, so
 #: the help never states the answer (it once said "ln(10/3)" on the item whose key that is).

@@ -148,3 +148,21 @@ def test_sets_and_tuples_are_capped_and_stay_fast():
     t0 = time.thread_time()
     assert grade(sym(key, ()), backwards).outcome == "correct"
     assert time.thread_time() - t0 < 0.25  # ~7 ms: 900 pairs, most told apart by floats
+
+
+HELP = [
+    (sym("y = 2x + 1"), "Type an equation, with one '='"),
+    (sym("x > 2", ("x",)), "Type an inequality such as x > a"),
+    (sym("[1, 3)", ()), "Type an interval such as [a, b)"),
+    (sym("{1, 2, 3}", ()), "Type a set in braces"),
+    (sym("(1, 2)", ()), "Type the components in brackets"),
+]
+
+
+@pytest.mark.parametrize(("spec", "says"), HELP)
+def test_the_help_line_names_the_shape_not_the_key(spec, says):
+    from graders import input_help
+
+    text = input_help(spec)
+    assert text.startswith(says)
+    assert spec["answer"] not in text

@@ -45,6 +45,11 @@ HELP = [
     {**NUMERIC, "tolerance": {"sig_figs": 3, "rounding": "half_even"}},
     {**NUMERIC, "tolerance": {"decimal_places": 1, "rounding": "half_up"}},
     {**NUMERIC, "unit": "N", "answer": 4},
+    {**SYMBOLIC, "answer": "y = 2x + 1", "variables": ["x", "y"]},
+    {**SYMBOLIC, "answer": "x > 2"},
+    {**SYMBOLIC, "answer": "[1, 3)"},
+    {**SYMBOLIC, "answer": "{1, 2, 3}"},
+    {**SYMBOLIC, "answer": "(1, 2)"},
 ]
 
 
