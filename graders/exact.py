@@ -95,11 +95,18 @@ class _Algebra:
         return {1 << (_FIELD * i): 1}
 
     def add(self, a: Poly, b: Poly, sign: int = 1) -> Poly:
+        if not b:
+            return a
+        if not a:
+            return b if sign == 1 else {m: -c for m, c in b.items()}
         out = dict(a)
         get = out.get
         for m, c in b.items():
-            out[m] = get(m, 0) + sign * c
-        out = {m: c for m, c in out.items() if c}
+            v = get(m, 0) + sign * c
+            if v:
+                out[m] = v
+            else:
+                del out[m]  # v == 0 with c != 0: m was in out
         if len(out) > self.max_terms:
             raise _Budget
         return out
@@ -149,6 +156,8 @@ def _degree(p: Poly) -> int:
 
 
 def _poly_pow(alg: _Algebra, p: Poly, k: int) -> Poly:
+    if k == 1 or p == _ONE:
+        return p
     if k > 1 and _degree(p) * k > _MAX_DEGREE:
         raise _Budget
     out: Poly = _ONE
@@ -250,8 +259,8 @@ def _rat_log(n: Node, alg: _Algebra) -> Frac:
     ((md, cd),) = den.items()
     if cn * cd <= 0:
         return _atom(n, alg)
-    names = {i: k for k, i in alg.index.items()}
     out = alg.add(_ln_int(abs(cn), alg), _ln_int(abs(cd), alg), -1)
+    names = {i: k for k, i in alg.index.items()} if mn or md else {}
     i = 0
     while mn or md:
         e = (mn & _MASK) - (md & _MASK)

@@ -556,9 +556,9 @@ def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
     confirms the equality; None when neither can decide here (the grader pool tries sympy)."""
     if same_tree(a, b):
         return True
-    # Most wrong answers differ at the first points: a cheap "different" before any proof.
+    # Most wrong answers differ at the first point: a cheap "different" before any proof.
     pts = sample_points(part)
-    if _sampled(a, b, part, ctx, pts[:2]) is False:
+    if _sampled(a, b, part, ctx, pts[:1]) is False:
         return False
     params = exact_params(ctx.params)
     cache = part.cache if b is part.key else None
