@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from graders import units as _units
-from graders.expr import Bin, Call, Const, Fact, Name, Neg, Node, Num
+from graders.expr import Bin, Call, Const, Fact, Name, Neg, Node, Num, to_text
 
 MAX_CHARS = 1000
 MAX_TOKENS = 400
@@ -277,6 +277,12 @@ def tokenize(text: str) -> list[Token]:
         m = match(text, pos)
         if m is None:
             ch = text[pos]
+            if ch in "=<>≤≥":
+                raise ParseError(
+                    f"'{ch}' cannot be used here: this answer is one expression, not an equation "
+                    f"or inequality (type the expression alone, without '{ch}')",
+                    pos,
+                )
             raise ParseError(f"the character “{ch}” cannot be used in an answer", pos)
         kind = m.lastgroup
         s = m.group()
@@ -549,7 +555,9 @@ class _Parser:
         self.enter(opener[2])
         nxt = self.toks[self.i]
         if nxt[0] == "op" and nxt[1] == closer and closer != "|":  # ||x|| nests
-            raise ParseError(f"empty '{opener[1]}{closer}'", opener[2])
+            raise ParseError(
+                f"empty '{opener[1]}{closer}': put a number or an expression inside", opener[2]
+            )
         if closer == "|":
             self.abs_depth += 1
         node = self.expression()
@@ -821,13 +829,20 @@ def _parse_text(text: str, ctx: Context) -> Parsed:
             return Parsed(node, None, ratio=True)
         return Parsed(node, unit)
     if t[0] == "op" and t[1] in (")", "}", "]"):
-        raise ParseError(f"'{t[1]}' has no matching opening bracket", t[2])
+        raise ParseError(
+            f"'{t[1]}' has no matching opening bracket: remove it, or add the opening bracket "
+            "where it belongs",
+            t[2],
+        )
     if t[0] == "op" and t[1] == ",":
         raise ParseError(
             "give one value: a comma cannot separate values, and decimals take a point (1.204)",
             t[2],
         )
-    raise ParseError(f"unexpected '{t[1]}'", t[2])
+    raise ParseError(
+        f"'{to_text(node)}' was read, then '{t[1]}' was not expected: is an operator missing?",
+        t[2],
+    )
 
 
 def _parse_unit(p: _Parser) -> _units.Unit | None:

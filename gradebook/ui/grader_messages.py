@@ -214,6 +214,10 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("write your reflection"),
     gettext_noop("write at least %(n)s characters (you wrote %(m)s)"),
     gettext_noop("write at most %(n)s characters (you wrote %(m)s)"),
+    gettext_noop(
+        "'%(c)s' cannot be used here: this answer is one expression, not an equation or "
+        "inequality (type the expression alone, without '%(c)s')"
+    ),
     gettext_noop("the character “%(c)s” cannot be used in an answer"),
     gettext_noop("'%(o)s' is never closed: expected '%(c)s'"),
     gettext_noop(
@@ -273,13 +277,16 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("expected '%(x)s' at the end"),
     gettext_noop("expected '%(x)s' at '%(at)s'"),
     gettext_noop("the answer ends after '%(op)s': something is missing"),
-    gettext_noop("empty '%(x)s'"),
+    gettext_noop("empty '%(x)s': put a number or an expression inside"),
     gettext_noop("expected a number or an expression at the end"),
     gettext_noop("expected a number or an expression at '%(at)s'"),
     gettext_noop("'%(s)s' is a unit: put the number in front of it (4 %(s)s)"),
     gettext_noop("%(f)s needs an argument, for example %(f)s(3)"),
-    gettext_noop("unexpected '%(x)s'"),
-    gettext_noop("'%(x)s' has no matching opening bracket"),
+    gettext_noop("'%(r)s' was read, then '%(x)s' was not expected: is an operator missing?"),
+    gettext_noop(
+        "'%(x)s' has no matching opening bracket: remove it, or add the opening bracket where "
+        "it belongs"
+    ),
     gettext_noop("'%(x)s' is not a unit I know"),
     gettext_noop("'%(x)s' is not a unit or function I know"),
     gettext_noop("the unit is incomplete"),

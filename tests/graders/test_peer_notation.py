@@ -150,6 +150,11 @@ MESSAGES = [
     (NUMERIC, "x", "'x' is not a number: type a number (for example 4.5)"),
     (NUMERIC, "times", "'times' is not a number"),
     (symbolic("x"), "z", "'z' is not a name I know: use the variables x, y"),
+    (symbolic("2x+1"), "y = 2x+1", "not an equation or inequality (type the expression alone"),
+    (symbolic("x"), "x < 3", "'<' cannot be used here"),
+    (symbolic("x"), "()", "empty '()': put a number or an expression inside"),
+    (symbolic("x"), "2x %", "'2*x' was read, then '%' was not expected: is an operator missing?"),
+    (symbolic("x"), "x+1)", "')' has no matching opening bracket: remove it, or add"),
 ]
 
 

@@ -36,6 +36,10 @@ CASES = [
     ({**SYMBOLIC, "answer": "(1, 2)"}, "(2, 1)"),
     ({**SYMBOLIC, "answer": "(1, 2)"}, "(1, 2, 3)"),
     ({**SYMBOLIC, "answer": "(1, 2, 3)"}, "(1, 2, 4)"),
+    (SYMBOLIC, "y = x + 1"),
+    (SYMBOLIC, "()"),
+    (SYMBOLIC, "2x %"),
+    (SYMBOLIC, "x + 1)"),
 ]
 
 HELP = [
