@@ -22,7 +22,9 @@ from graders.results import Interpretation, PartResult, Result, SpecError
 from graders.spec import InvalidSpec, Item, compile_item
 from graders.tolerance import Tolerance
 
-GRADER_VERSION = "1.0.0"
+# 2.0.0: exact equivalence, answer types, significant-figure modes, units (issue 14): some
+# verdicts change (x^3+1e-12 is no longer x^3; pi no longer meets "exactly 4 s.f.").
+GRADER_VERSION = "2.0.0"
 
 log = logging.getLogger("graders")
 
