@@ -622,6 +622,17 @@ def _same_despite_rounding(
     return precise_compare(a, b, [point], exact_params(ctx.params)) is not False
 
 
+def _real_at_a_point(node: Node, part: Part, ctx: Context) -> bool:
+    """Whether the answer has a real value at the first sample point (then neither of the
+    checks below can find a fault, and most wrong answers skip them)."""
+    params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
+    try:
+        v = evaluate_complex(node, {**params, **sample_points(part)[0]})
+    except EvalError:
+        return False
+    return v.imag == 0
+
+
 def _no_real_value(node: Node, part: Part, ctx: Context) -> str | None:
     """Why an answer that is not right has no real value at any sample point (``sqrt(-x)``
     for positive x), or None: such an answer is unreadable (``invalid``, not a try)."""
@@ -680,7 +691,7 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
             r.interp = _invalid(unreal)
             return _invalid_part(part, r), r
     same = _equivalent(r.node, part.key, part, ctx)
-    if same is not True and part.variables:
+    if same is not True and part.variables and not _real_at_a_point(r.node, part, ctx):
         # Checked only here: a part without a value (x + 1/0) leaves none to the whole answer,
         # so such an answer is never equal to the key.
         unreal = _undefined_constant(r.node) or _no_real_value(r.node, part, ctx)
