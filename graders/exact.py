@@ -238,6 +238,8 @@ def _factor(k: int) -> tuple[tuple[int, int], ...]:
 
 def _ln_int(k: int, alg: _Algebra) -> Poly:
     """ln(k) for a whole number k >= 1 as a sum of ln(prime) atoms."""
+    if k == 1:
+        return {}
     out: Poly = {}
     for p, e in _factor(k):
         i = alg.index.setdefault(f"\x00ln#{p}", len(alg.index))

@@ -589,11 +589,17 @@ def _sampled(
     params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
     good = 0
     pts = sample_points(part) if points is None else points
-    for pt in pts:
+    # The key's values at the sample points are the same for every answer: kept per part.
+    keep = part.cache if b is part.key and not params else None
+    for i, pt in enumerate(pts):
         env = {**params, **pt} if params else pt
         try:
             va: complex | None = evaluate_complex(a, env)
-            vb: complex | None = evaluate_complex(b, env)
+            vb: complex | None = keep.get(("float", i)) if keep is not None else None
+            if vb is None:
+                vb = evaluate_complex(b, env)
+                if keep is not None:
+                    keep[("float", i)] = vb
         except EvalOverflow:
             return None  # too large for floats: only sympy can tell
         except EvalError:
