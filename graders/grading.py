@@ -273,15 +273,7 @@ def grade_structured(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Re
             hit = values[id(n)] = (n, out)  # n kept alive, so its id stays its own
         return hit[1]
 
-    def same(a: Node, b: Node) -> bool:
-        for (va, ea), (vb, eb) in zip(floats(a), floats(b), strict=True):
-            if (
-                va is not None
-                and vb is not None
-                and not _close(va, vb)
-                and abs(va - vb) > 8 * (ea + eb)
-            ):
-                return False
+    def exactly(a: Node, b: Node) -> bool:
         verdict = _equivalent(a, b, part, ctx)
         if verdict is None:
             if not ctx.slow:
@@ -295,7 +287,20 @@ def grade_structured(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Re
                 raise Undecidable
         return verdict
 
-    v = _structured.compare(s, part.struct, same)
+    def same(a: Node, b: Node) -> bool:
+        for (va, ea), (vb, eb) in zip(floats(a), floats(b), strict=True):
+            if (
+                va is not None
+                and vb is not None
+                and not _close(va, vb)
+                and abs(va - vb) > 8 * (ea + eb)
+            ):
+                return False
+        return exactly(a, b)
+
+    # An equation's comparisons are one product each, built for the purpose: no pairs to sort
+    # out, so the float values are not worth computing first.
+    v = _structured.compare(s, part.struct, exactly if part.struct.kind == "equation" else same)
     if v.correct:
         return PartResult(part.id, "correct", 1.0, "Correct.", r.interp, weight=part.weight), r
     hints = [v.feedback] if v.tag else []

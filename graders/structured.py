@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from graders.exact import same_tree
 from graders.expr import Bin, Call, EvalError, Fact, Name, Neg, Node, Num, evaluate, names_in
 from graders.parse import Context, ParseError, parse
 
@@ -394,6 +395,9 @@ def _proportional(a: Node, b: Node, same: Same, *, positive: bool) -> bool:
 
 
 def _compare_equation(answer: Structure, key: Structure, same: Same) -> Verdict:
+    (al, ar), (kl, kr) = answer.nodes, key.nodes
+    if (same_tree(al, kl) and same_tree(ar, kr)) or (same_tree(al, kr) and same_tree(ar, kl)):
+        return Verdict(True, "Correct.")  # the key as written, or its two sides swapped
     if _proportional(_difference(answer), _difference(key), same, positive=False):
         return Verdict(True, "Correct.")
     return Verdict(False, "Incorrect.")
