@@ -352,6 +352,8 @@ def rational_identity(
                 bn = bd = None
             hit = (dict(alg.index), bn, bd, alg.atoms, alg.work_left)
             if cache is not None:
+                if len(cache) > 256:  # one entry per params variant: keep it bounded
+                    cache.clear()
                 cache[ck] = hit
         index, bn, bd, alg.atoms, alg.work_left = hit
         if bn is None or bd is None:
