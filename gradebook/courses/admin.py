@@ -40,7 +40,7 @@ from gradebook.courses.bank.jobs import (
     import_job_discard,
     import_job_state,
 )
-from gradebook.courses.bank.loading import MAX_BANK_BYTES
+from gradebook.courses.bank.loading import BANK_SUFFIXES, MAX_BANK_BYTES
 from gradebook.courses.models import (
     BankImport,
     BankImportStatus,
@@ -224,9 +224,18 @@ class MultipleFileField(forms.FileField):
 
 class BankUploadForm(forms.Form):
     files = MultipleFileField(
-        widget=MultipleFileInput(attrs={"accept": ".yaml,.yml,.json"}),
-        help_text=f"YAML or JSON bank files (docs/bank-format.md), up to "
-        f"{MAX_BANK_BYTES // 1024 // 1024} MB each.",
+        widget=MultipleFileInput(attrs={"accept": ",".join(BANK_SUFFIXES)}),
+        help_text=f"YAML or JSON bank files, Moodle XML (.xml) or GIFT (.gift, .txt) "
+        f"(docs/bank-format.md), up to {MAX_BANK_BYTES // 1024 // 1024} MB each.",
+    )
+    course = forms.SlugField(
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Course"),
+        help_text=gettext_lazy(
+            "Moodle XML and GIFT files name no course: the slug of the course to import into "
+            "(empty: the file's name). For a YAML or JSON bank it replaces the file's course."
+        ),
     )
     allow_html = forms.BooleanField(
         required=False,
@@ -319,7 +328,10 @@ class BankImportAdmin(ReadOnlyAdmin):
             raw_files, errors = read_uploads(form.cleaned_data["files"])
             if not errors:
                 record = import_job_create(
-                    files=raw_files, by=request.user, allow_html=form.cleaned_data["allow_html"]
+                    files=raw_files,
+                    by=request.user,
+                    allow_html=form.cleaned_data["allow_html"],
+                    course_slug=form.cleaned_data["course"] or "",
                 )
                 return HttpResponseRedirect(
                     reverse("admin:courses_bankimport_change", args=[record.pk])
@@ -344,6 +356,14 @@ class BankImportAdmin(ReadOnlyAdmin):
             if record.status == BankImportStatus.SUCCEEDED
             else record.preview,
             "errors": [BankError.from_dict(e) for e in record.errors],
+            "warnings": [
+                BankError.from_dict(w)
+                for w in (
+                    record.summary
+                    if record.status == BankImportStatus.SUCCEEDED
+                    else record.preview
+                ).get("warnings", [])
+            ],
             "hidden_errors": max(record.error_count - len(record.errors), 0),
             "may_import": request.user.is_superuser
             or request.user.has_perm("courses.add_bankimport"),

@@ -126,6 +126,7 @@ class ItemType(models.TextChoices):
     MULTIPART = "multipart"
     FREE_TEXT = "free_text"
     EXERCISE = "exercise"
+    SHORT_TEXT = "short_text"
 
 
 #: Item types a teacher grades by hand; the rest are graded by ``graders`` at once.
@@ -272,6 +273,13 @@ class BankImport(models.Model):
         db_index=True,
     )
     allow_html = models.BooleanField(default=False)
+    course_slug = models.SlugField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The course a Moodle XML or GIFT file is imported into (those formats name "
+        "no course); empty: the file's name.",
+    )
     # What applying would do, computed by the check (the admin reads it before confirming).
     preview = models.JSONField(default=dict, blank=True)
     error_count = models.PositiveIntegerField(default=0)

@@ -1,0 +1,238 @@
+"""Moodle XML banks: mapped onto the project's items and imported through the same path."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+import graders
+from gradebook.courses.bank import BankInvalid
+from gradebook.courses.bank.loading import parse_bank_bytes, read_bank_file
+from gradebook.courses.models import Course, Item
+
+from .conftest import snapshot
+
+DATA = Path(__file__).parent / "data" / "moodle"
+EVERY_TYPE = DATA / "every-type.xml"
+
+
+def run_import(*args: str) -> str:
+    out = StringIO()
+    call_command("import_bank", *args, stdout=out)
+    return out.getvalue()
+
+
+def items_by_title(doc) -> dict[str, dict]:
+    return {i["title"]: i for lesson in doc.data["lessons"] for i in lesson["items"]}
+
+
+def test_categories_become_lessons_and_descriptions_their_text():
+    doc = read_bank_file(EVERY_TYPE, course="moodle-demo")
+    assert doc.data["course"] == "moodle-demo"
+    lessons = doc.data["lessons"]
+    assert [(lesson["slug"], lesson["title"]) for lesson in lessons] == [
+        ("diffusion-noise-schedule", "Diffusion / Noise schedule"),
+        ("diffusion-words", "Diffusion / Words"),
+    ]
+    assert lessons[0]["summary"] == "Questions on how noise is added."
+    # \(T\) is TeX in Moodle's delimiters: stored in the project's.
+    assert lessons[0]["body"] == "<p>A diffusion model adds noise in $T$ steps.</p>"
+
+
+def test_a_numerical_question_keeps_key_tolerance_units_mistakes_and_credit():
+    item = items_by_title(read_bank_file(EVERY_TYPE))["Total sampling time"]
+    assert item["id"] == "total-time"  # from the idnumber
+    assert item["type"] == "numeric" and item["answer"] == 4
+    assert item["tolerance"] == {"absolute": 0.05}
+    assert item["unit"] == "s" and item["unit_required"] is True
+    assert item["points"] == 2 and item["retry_penalty"] == 0.3333333
+    assert item["mistakes"] == [
+        {"answer": 0.08, "feedback": "That is one step, not all fifty."},
+        {"answer": 4.5, "feedback": "Close: check the multiplication.", "credit": 0.5},
+    ]
+    assert item["hints"] == ["Multiply the steps by the time per step."]
+    # Graded as Moodle would: the key in another unit, the partial answer, the declared slip.
+    assert graders.grade(item, "4000 ms").outcome == "correct"
+    assert graders.grade(item, "4.5 s").score == 0.5
+    assert graders.grade(item, "0.08 s").feedback == "That is one step, not all fifty."
+    assert graders.grade(item, "5 s").score == 0.0
+
+
+def test_choice_questions_and_their_feedback():
+    items = items_by_title(read_bank_file(EVERY_TYPE))
+    single = items["What is added"]
+    assert single["type"] == "multiple_choice" and "multiple" not in single
+    assert [(c["id"], c["text"], c["correct"]) for c in single["choices"]] == [
+        ("a", "Gaussian noise", True),
+        ("b", "Text tokens", False),
+        ("c", "Colour", False),
+    ]
+    assert "<script>" not in single["text"]  # sanitised with nh3 to the allow-list
+    multi = items["Which are schedules"]
+    assert multi["multiple"] is True and multi["shuffle"] is False
+    assert graders.grade(multi, ["a", "b"]).score == 1.0
+    assert graders.grade(multi, ["a"]).score == 0.5
+    truefalse = items["Noise is random"]
+    assert [c["id"] for c in truefalse["choices"]] == ["true", "false"]
+    assert graders.grade(truefalse, "false").feedback == "It samples noise."
+
+
+def test_short_answer_and_essay():
+    items = items_by_title(read_bank_file(EVERY_TYPE))
+    short = items["Name the process"]
+    assert short["type"] == "short_text"
+    assert graders.grade(short, "Denoising").outcome == "correct"
+    assert graders.grade(short, "de-noising").score == 0.5
+    assert graders.grade(short, "diffusion").feedback == "That is the whole model."
+    essay = items["Explain guidance"]
+    assert essay["type"] == "free_text" and essay["points"] == 5
+    assert essay["rubric"][0]["description"] == (
+        "Mentions conditional and unconditional predictions."
+    )
+    assert graders.grade(essay, "Two sentences.").outcome == "needs_review"
+
+
+def test_what_cannot_be_mapped_is_reported_with_line_and_name_never_dropped_silently():
+    doc = read_bank_file(EVERY_TYPE)
+    notes = [str(n) for n in doc.notes]
+    assert any(
+        n.startswith(f"{EVERY_TYPE}:95") and "'Drag the words': not imported" in n and "ddwtos" in n
+        for n in notes
+    ), notes
+    no_key = "'No key': not imported: no answer has full credit"
+    assert any(":99" in n and no_key in n for n in notes)
+    assert any(":13" in n and "unit penalty" in n for n in notes)
+    titles = items_by_title(doc)
+    assert "Drag the words" not in titles and "No key" not in titles
+
+
+@pytest.mark.django_db
+def test_import_dry_run_apply_and_reimport_in_place():
+    before = snapshot()
+    out = run_import(str(EVERY_TYPE), "--dry-run", "--course", "moodle-demo")
+    assert "warning: " in out and "not imported" in out and "Dry run" in out
+    assert "items: 6 created" in out
+    assert snapshot() == before
+
+    run_import(str(EVERY_TYPE), "--course", "moodle-demo")
+    course = Course.objects.get(slug="moodle-demo")
+    assert course.items.count() == 6
+    item = Item.objects.get(course=course, key="total-time")
+    assert item.type == "numeric" and item.points == 2
+    assert Item.objects.get(course=course, key="diffusion-words-name-the-process").type == (
+        "short_text"
+    )
+
+    again = run_import(str(EVERY_TYPE), "--course", "moodle-demo")
+    assert "items: 0 created, 0 updated (0 with a new revision), 0 retired, 6 unchanged" in again
+
+
+@pytest.mark.django_db
+def test_a_question_gone_from_the_file_is_retired_and_a_changed_key_gets_a_revision(tmp_path):
+    run_import(str(EVERY_TYPE), "--course", "moodle-demo")
+    text = EVERY_TYPE.read_text(encoding="utf-8")
+    start = text.index('  <question type="truefalse">')
+    end = text.index("</question>", start) + len("</question>")
+    changed = (text[:start] + text[end:]).replace("<text>4</text>", "<text>4.2</text>", 1)
+    path = tmp_path / "every-type.xml"
+    path.write_text(changed, encoding="utf-8")
+    out = run_import(str(path), "--course", "moodle-demo")
+    assert "1 retired" in out and "1 with a new revision" in out
+    gone = Item.objects.get(key="diffusion-noise-schedule-noise-is-random")
+    assert gone.retired_at is not None
+    assert Item.objects.get(key="total-time").spec["answer"] == 4.2
+
+
+@pytest.mark.django_db
+def test_a_bad_file_among_good_ones_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<quiz>\n<question type='numerical'>\n<name>\n</quiz>\n", encoding="utf-8")
+    before = snapshot()
+    with pytest.raises(CommandError) as info:
+        run_import(str(EVERY_TYPE), str(bad))
+    assert f"{bad}:4" in str(info.value) and "malformed XML" in str(info.value)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b'<?xml version="1.0"?>\n<quiz><question type="x">', "malformed XML"),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE quiz [<!ENTITY a "aaaaaaaa">]>\n<quiz>&a;</quiz>',
+            "refused",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE quiz SYSTEM "http://example.com/x.dtd">\n<quiz/>',
+            "refused",
+        ),
+        (b"<html><body/></html>", "not a Moodle XML question file"),
+    ],
+)
+def test_hostile_or_foreign_xml_is_refused_with_a_reason(raw, words):
+    with pytest.raises(BankInvalid) as info:
+        parse_bank_bytes(raw, filename="bank.xml")
+    assert words in str(info.value)
+
+
+def test_questions_without_idnumber_get_stable_ids_from_category_and_name():
+    raw = (
+        b"<quiz>"
+        b'<question type="category"><category><text>$course$/top/Tokens</text></category>'
+        b"</question>"
+        b'<question type="truefalse"><name><text>Is it?</text></name>'
+        b"<questiontext><text>Q</text></questiontext>"
+        b'<answer fraction="100"><text>true</text></answer>'
+        b'<answer fraction="0"><text>false</text></answer></question>'
+        b'<question type="truefalse"><name><text>Is it?</text></name>'
+        b"<questiontext><text>Q2</text></questiontext>"
+        b'<answer fraction="0"><text>true</text></answer>'
+        b'<answer fraction="100"><text>false</text></answer></question>'
+        b"</quiz>"
+    )
+    first = parse_bank_bytes(raw, filename="a.xml")
+    second = parse_bank_bytes(raw, filename="a.xml")
+    ids = [i["id"] for i in first.data["lessons"][0]["items"]]
+    assert ids == ["tokens-is-it", "tokens-is-it-2"]
+    assert ids == [i["id"] for i in second.data["lessons"][0]["items"]]
+    assert any("same name" in str(n) for n in first.notes)
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks, eager_celery):
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.mark.django_db
+def test_the_admin_upload_shows_the_plan_with_warnings_then_applies(client, ada, run_jobs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from gradebook.courses.models import BankImport
+
+    client.force_login(ada)
+    upload = SimpleUploadedFile("every-type.xml", EVERY_TYPE.read_bytes())
+    response = run_jobs(
+        lambda: client.post(
+            reverse("admin:courses_bankimport_upload"), {"files": upload, "course": "moodle-demo"}
+        )
+    )
+    record = BankImport.objects.get()
+    assert record.status == "ready" and record.course_slug == "moodle-demo"
+    page = client.get(response["Location"]).content.decode()
+    assert "What this import will do" in page and "moodle-demo" in page
+    assert "3 warnings" in page and "every-type.xml:95" in page and "ddwtos" in page
+    run_jobs(lambda: client.post(reverse("admin:courses_bankimport_apply", args=[record.pk])))
+    record.refresh_from_db()
+    assert record.status == "succeeded"
+    assert record.summary["warning_count"] == 3
+    assert Item.objects.filter(course__slug="moodle-demo").count() == 6
+    page = client.get(reverse("admin:courses_bankimport_change", args=[record.pk])).content
+    assert "not imported" in page.decode()
