@@ -35,10 +35,20 @@ _CONTEXT_PREFIXES = ("$course$", "$system$", "$module$", "$coursecategory$", "$c
 
 def slugify(text: str, *, fallback: str = "item") -> str:
     """Lowercase ASCII letters, digits and hyphens; non-Latin names keep a short hash so that
-    two Korean question names do not both become ``item``."""
+    two Korean question names do not both become ``item``.
+
+    >>> slugify("Café au lait"), slugify("토큰")
+    ('cafe-au-lait', 'item-eb540501')
+    """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = _SLUG_STRIP.sub("-", folded.lower()).strip("-")
-    if not slug or len(slug) < len(text.strip()) // 3:
+    # A letter with no ASCII form (Hangul, Kana...) vanished: keep a hash of the name so
+    # that two such names cannot both become the same slug.
+    lost = any(
+        ch.isalnum() and not unicodedata.normalize("NFKD", ch).encode("ascii", "ignore")
+        for ch in text
+    )
+    if not slug or lost:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
         slug = f"{slug}-{digest}" if slug else f"{fallback}-{digest}"
     return clip_id(slug)

@@ -44,8 +44,9 @@ MAX_NUMBER_CHARS = 100
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 MOODLE_XML_SUFFIXES = (".xml",)
+GIFT_SUFFIXES = (".gift", ".txt")
 #: Every file name the importer reads, for upload forms and messages.
-BANK_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES + MOODLE_XML_SUFFIXES
+BANK_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES + MOODLE_XML_SUFFIXES + GIFT_SUFFIXES
 
 
 @dataclass
@@ -120,6 +121,10 @@ def parse_bank_bytes(raw: bytes, *, filename: str, course: str | None = None) ->
 
         return read_moodle_xml(raw, filename=filename, course=course)
     text = decode_utf8(raw, filename)
+    if lower.endswith(GIFT_SUFFIXES):
+        from gradebook.courses.bank.gift import read_gift
+
+        return read_gift(text, filename=filename, course=course)
     if lower.endswith(JSON_SUFFIXES):
         doc = parse_json(text, filename)
     elif lower.endswith(YAML_SUFFIXES):
@@ -131,7 +136,8 @@ def parse_bank_bytes(raw: bytes, *, filename: str, course: str | None = None) ->
                     filename,
                     None,
                     "",
-                    "unknown file type: name it *.yaml, *.yml, *.json or *.xml (Moodle XML)",
+                    "unknown file type: name it *.yaml, *.yml, *.json, *.xml (Moodle XML) or "
+                    "*.gift / *.txt (GIFT)",
                 )
             ]
         )
