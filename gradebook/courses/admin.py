@@ -41,6 +41,7 @@ from gradebook.courses.bank.jobs import (
     import_job_state,
 )
 from gradebook.courses.bank.loading import BANK_SUFFIXES, MAX_BANK_BYTES
+from gradebook.courses.bank.moodle_export import EXPORT_FORMATS, export_course_as
 from gradebook.courses.models import (
     BankImport,
     BankImportStatus,
@@ -50,6 +51,15 @@ from gradebook.courses.models import (
     ItemRevision,
     Lesson,
 )
+
+#: Download links on the course list: format, label (formats' own names, not translated).
+EXPORT_LABELS = (("yaml", "YAML"), ("moodle-xml", "Moodle XML"), ("gift", "GIFT"))
+EXPORT_FILES = {
+    "yaml": ("yaml", "application/yaml"),
+    "json": ("json", "application/json"),
+    "moodle-xml": ("xml", "application/xml"),
+    "gift": ("gift.txt", "text/plain"),
+}
 
 
 def pretty_json(value: Any) -> str:
@@ -86,7 +96,9 @@ class LessonInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title", "language", "join_code", "lesson_count", "item_count")
+    list_display = (
+        "slug", "title", "language", "join_code", "lesson_count", "item_count", "export_links",
+    )  # fmt: skip
     search_fields = ("slug", "title")
     filter_horizontal = ("teachers",)
     readonly_fields = ("meta_json", "created_at", "updated_at")
@@ -119,6 +131,39 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("bank extras (levels, achievements, x-…)"))
     def meta_json(self, obj: Course) -> str:
         return pretty_json(obj.meta)
+
+    @admin.display(description=gettext_lazy("export"))
+    def export_links(self, obj: Course) -> str:
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:courses_course_export", args=[obj.pk, fmt]),
+                label,
+            )
+            for fmt, label in EXPORT_LABELS
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "<int:pk>/export/<str:fmt>/",
+            self.admin_site.admin_view(self.export_view),
+            name="courses_course_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        """The course as a bank file download: what ``manage.py export_bank`` writes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        course = Course.objects.filter(pk=pk).first()
+        if course is None or fmt not in EXPORT_FORMATS:
+            raise Http404("No such course or export format.")
+        exported = export_course_as(course, fmt)
+        suffix, content_type = EXPORT_FILES[fmt]
+        response = HttpResponse(exported.text, content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{course.slug}.{suffix}"'
+        return response
 
 
 @admin.register(Enrollment)

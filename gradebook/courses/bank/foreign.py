@@ -84,6 +84,9 @@ def _allow_lists() -> tuple[set[str], dict[str, set[str]]]:
 
 _DISPLAY_DOLLARS = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 _TEX_INLINE = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
+#: ``\\(x\\)``: inline math as the exporter writes it in Markdown (where ``\\(`` renders
+#: as ``\(``, which Moodle's TeX filter reads).
+_MARKDOWN_TEX_INLINE = re.compile(r"\\\\\((.+?)\\\\\)", re.DOTALL)
 _TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
 _HOLD = "\ue000{}\ue001"
 
@@ -98,6 +101,7 @@ def tex_to_project(text: str) -> str:
         held.append(fragment)
         return _HOLD.format(len(held) - 1)
 
+    text = _MARKDOWN_TEX_INLINE.sub(lambda m: hold(f"${m[1].strip()}$"), text)
     text = _DISPLAY_DOLLARS.sub(lambda m: hold(f"$${m[1].strip()}$$"), text)
     text = _TEX_DISPLAY.sub(lambda m: hold(f"$${m[1].strip()}$$"), text)
     text = _TEX_INLINE.sub(lambda m: hold(f"${m[1].strip()}$"), text)
@@ -150,18 +154,30 @@ class BankBuilder:
     _item_lines: dict[str, int | None] = field(default_factory=dict)
     _items: list[tuple[tuple[str, ...], dict[str, Any], int | None]] = field(default_factory=list)
 
-    def lesson(self, category: tuple[str, ...], line: int | None, summary: str = "") -> None:
-        """Open (or reopen) the lesson for a category path."""
+    def lesson(
+        self, category: tuple[str, ...], line: int | None, summary: str = "", idnumber: str = ""
+    ) -> None:
+        """Open (or reopen) the lesson for a category path; a category's idnumber (Moodle 3.5+,
+        and what the export writes) is the lesson's slug."""
         if category in self._lessons:
             if summary and not self._lessons[category].data.get("summary"):
                 self._lessons[category].data["summary"] = summary
             return
-        base = clip_id(slugify("-".join(category), fallback="lesson")) if category else "questions"
+        if idnumber.strip():
+            base = slugify(idnumber.strip())
+        elif category:
+            base = clip_id(slugify("-".join(category), fallback="lesson"))
+        else:
+            base = "questions"
         slug, n = base, 2
         while slug in self._slugs:
             slug, n = clip_id(f"{base}-{n}"), n + 1
         self._slugs.add(slug)
-        title = " / ".join(category) if category else self.title
+        title = (
+            category[-1]
+            if idnumber.strip() and category
+            else (" / ".join(category) if category else self.title)
+        )
         data: dict[str, Any] = {"slug": slug, "title": title[:200] or slug}
         if summary:
             data["summary"] = summary
@@ -276,6 +292,7 @@ def numeric_fields(answers: list[Answer], notes: list[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {"type": "numeric"}
     key: Answer | None = None
     mistakes: list[dict[str, Any]] = []
+    own_tolerances: list[tuple[str, float]] = []
     for answer in answers:
         if answer.text.strip() in ("*", ""):
             if answer.fraction > 0:
@@ -293,10 +310,7 @@ def numeric_fields(answers: list[Answer], notes: list[str]) -> dict[str, Any]:
         if answer.fraction <= 0 and not answer.feedback:
             continue  # a wrong answer with nothing to say is graded wrong anyway
         if answer.tolerance:
-            notes.append(
-                f"the answer {answer.text.strip()} keeps its feedback and credit, but is "
-                "matched with the key's tolerance, not its own"
-            )
+            own_tolerances.append((answer.text.strip(), answer.tolerance))
         mistake: dict[str, Any] = {
             "answer": plain_number(value),
             "feedback": answer.feedback or ("Partly right." if answer.fraction < 1 else "Correct."),
@@ -306,6 +320,12 @@ def numeric_fields(answers: list[Answer], notes: list[str]) -> dict[str, Any]:
         mistakes.append(mistake)
     if key is None:
         raise Unmappable("no answer has full credit (100%), so there is no key")
+    for text, tolerance in own_tolerances:
+        if abs(tolerance) != abs(key.tolerance):
+            notes.append(
+                f"the answer {text} keeps its feedback and credit, but is matched with the "
+                f"key's tolerance ({abs(key.tolerance):g}), not its own ({abs(tolerance):g})"
+            )
     fields["answer"] = plain_number(number(key.text, "the answer"))
     if abs(key.tolerance) > 0:
         fields["tolerance"] = {"absolute": plain_number(abs(key.tolerance))}

@@ -148,7 +148,7 @@ class _Reader:
         if kind == "category":
             self.category = tuple(category_parts(_text(element.find("category"))))
             summary = plain_text(_text(element.find("info")))
-            self.builder.lesson(self.category, line, summary)
+            self.builder.lesson(self.category, line, summary, _text(element, "idnumber"))
             return
         if kind == "description":
             self.builder.add_body(self.category, _rich(element.find("questiontext")), line)
