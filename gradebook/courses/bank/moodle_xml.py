@@ -339,8 +339,6 @@ def _essay(element: ET.Element, item: dict[str, Any], notes: list[str]) -> None:
     )
     if _text(element, "attachmentsrequired").strip() not in ("", "0"):
         notes.append("required attachments are not supported: students answer in text only")
-    if _text(element, "responserequired").strip() == "1":
-        item["min_chars"] = 1
 
 
 _CONVERTERS: dict[str, Callable[[ET.Element, dict[str, Any], list[str]], None]] = {
