@@ -123,6 +123,12 @@ def html_to_markdown(text: str, text_format: str = "html") -> str:
     return tex_to_project(body).strip()
 
 
+def feedback_text(text: str, text_format: str = "html") -> str:
+    """An answer's feedback: the page shows it as text, so tags are removed (math stays in
+    the project's delimiters)."""
+    return plain_text(html_to_markdown(text, text_format))
+
+
 def plain_text(text: str) -> str:
     """Text for places shown escaped (choice labels, titles): tags removed, entities decoded,
     whitespace collapsed."""
@@ -437,3 +443,118 @@ def finish_item(item: dict[str, Any]) -> dict[str, Any]:
     if right and not item.get("explanation"):
         item["explanation"] = right
     return item
+
+
+# --- Cloze (embedded answers) -------------------------------------------------------------------
+
+#: ``{weight:TYPE:answers}`` embedded in a Cloze question's text.
+_CLOZE = re.compile(r"\{(?P<weight>\d*):(?P<kind>[A-Z_]+):(?P<body>(?:\\.|[^}\\])*)\}")
+_CLOZE_KINDS = {
+    **dict.fromkeys(("SHORTANSWER", "SA", "MW"), ("short_text", False)),
+    **dict.fromkeys(("SHORTANSWER_C", "SAC", "MWC"), ("short_text", True)),
+    **dict.fromkeys(("NUMERICAL", "NM"), ("numeric", False)),
+    **dict.fromkeys(
+        ("MULTICHOICE", "MC", "MULTICHOICE_V", "MCV", "MULTICHOICE_H", "MCH", "MULTICHOICE_S",
+         "MCS", "MULTICHOICE_VS", "MCVS", "MULTICHOICE_HS", "MCHS"),
+        ("multiple_choice", False),
+    ),
+    **dict.fromkeys(
+        ("MULTIRESPONSE", "MR", "MULTIRESPONSE_H", "MRH", "MULTIRESPONSE_S", "MRS",
+         "MULTIRESPONSE_HS", "MRHS"),
+        ("multiple_choice", True),
+    ),
+}  # fmt: skip
+_CLOZE_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
+
+
+def _cloze_answers(body: str) -> list[Answer]:
+    """``=right#fb~%50%half#fb~wrong`` -> answers; ``\\~ \\# \\} \\/`` are literal."""
+    pieces, current, i = [], [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            current.append("\\" + body[i + 1])
+            i += 2
+            continue
+        if ch == "~":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    pieces.append("".join(current))
+    answers = []
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if piece.startswith("="):
+            fraction, piece = 1.0, piece[1:]
+        else:
+            match = _CLOZE_WEIGHT.match(piece)
+            fraction = float(match.group(1)) / 100 if match else 0.0
+            piece = piece[match.end() :] if match else piece
+        text, _, feedback = _split_feedback(piece)
+        unescape = re.compile(r"\\(.)")
+        answers.append(
+            Answer(
+                fraction,
+                unescape.sub(r"\1", text).strip(),
+                feedback_text(unescape.sub(r"\1", feedback)) if feedback else "",
+            )
+        )
+    return answers
+
+
+def _split_feedback(piece: str) -> tuple[str, str, str]:
+    match = re.search(r"(?<!\\)#", piece)
+    if match is None:
+        return piece, "", ""
+    return piece[: match.start()], "#", piece[match.end() :]
+
+
+def cloze_fields(text: str, text_format: str, notes: list[str]) -> dict[str, Any]:
+    """A Cloze question as a ``multipart`` item: each embedded answer is a part (``p1``...),
+    marked in the text as a numbered blank; the parts are answered below the text."""
+    parts: list[dict[str, Any]] = []
+
+    def part(match: re.Match[str]) -> str:
+        kind = match["kind"]
+        if kind not in _CLOZE_KINDS:
+            raise Unmappable(f"the embedded answer type {kind!r} is not one the project maps")
+        item_type, flag = _CLOZE_KINDS[kind]
+        number_ = len(parts) + 1
+        answers = _cloze_answers(match["body"])
+        if item_type == "short_text":
+            fields = short_text_fields(answers, case_sensitive=flag)
+        elif item_type == "numeric":
+            fields = numeric_fields(answers_with_tolerance(answers), notes)
+        else:
+            fields = choice_fields(answers, single=not flag, shuffle="S" in kind, notes=notes)
+        entry: dict[str, Any] = {"id": f"p{number_}", "label": f"({number_})", **fields}
+        entry.pop("x-right-feedback", None)
+        if match["weight"] and int(match["weight"]) > 0:
+            entry["weight"] = int(match["weight"])
+        parts.append(entry)
+        return f"({number_}) _____"
+
+    body = _CLOZE.sub(part, text)
+    if not parts:
+        raise Unmappable("a Cloze question with no embedded answers")
+    return {"type": "multipart", "text": html_to_markdown(body, text_format), "parts": parts}
+
+
+def answers_with_tolerance(answers: list[Answer]) -> list[Answer]:
+    """Cloze NUMERICAL answers write ``value:tolerance`` in the answer text."""
+    out = []
+    for answer in answers:
+        value, _, tolerance = answer.text.partition(":")
+        out.append(
+            Answer(
+                answer.fraction,
+                value.strip(),
+                answer.feedback,
+                number(tolerance, "the tolerance") if tolerance.strip() else 0.0,
+            )
+        )
+    return out

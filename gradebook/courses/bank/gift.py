@@ -27,6 +27,7 @@ from gradebook.courses.bank.foreign import (
     category_parts,
     choice_fields,
     essay_fields,
+    feedback_text,
     finish_item,
     html_to_markdown,
     number,
@@ -125,7 +126,9 @@ def _answer_and_feedback(text: str, text_format: str) -> tuple[str, str]:
     answer, _, feedback = text.partition("#")
     answer, _ = _with_format(answer.strip(), text_format)
     feedback, feedback_format = _with_format(feedback.strip(), text_format)
-    return _restore(answer).strip(), _rich(feedback, feedback_format) if feedback else ""
+    if not feedback:
+        return _restore(answer).strip(), ""
+    return _restore(answer).strip(), feedback_text(_restore(feedback), feedback_format)
 
 
 def _weighted(text: str, default: float) -> tuple[float, str]:
@@ -213,8 +216,8 @@ class _GiftReader:
         head = block.split("#", 1)[0].strip()
         if head in _TRUE_FALSE:
             parts = block.split("#", 2)
-            wrong = _rich(parts[1], text_format) if len(parts) > 1 else ""
-            right = _rich(parts[2], text_format) if len(parts) > 2 else ""
+            wrong = feedback_text(_restore(parts[1]), text_format) if len(parts) > 1 else ""
+            right = feedback_text(_restore(parts[2]), text_format) if len(parts) > 2 else ""
             truth = _TRUE_FALSE[head]
             return truefalse_fields(
                 answer=truth,

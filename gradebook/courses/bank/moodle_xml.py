@@ -31,7 +31,9 @@ from gradebook.courses.bank.foreign import (
     Unmappable,
     category_parts,
     choice_fields,
+    cloze_fields,
     essay_fields,
+    feedback_text,
     finish_item,
     html_to_markdown,
     number,
@@ -207,7 +209,6 @@ def _refusal(kind: str) -> str:
         "randomsamatch": "random short-answer matching draws questions at quiz time; the "
         "project has no equivalent",
         "matching": "matching questions are not supported yet",
-        "multianswer": "embedded answers (Cloze) questions are not supported yet",
         "calculated": "calculated questions are not supported yet",
         "calculatedsimple": "calculated questions are not supported yet",
         "calculatedmulti": "calculated multichoice questions have no equivalent",
@@ -222,7 +223,10 @@ def _refusal(kind: str) -> str:
 
 
 def _feedback(answer: ET.Element) -> str:
-    return _rich(answer.find("feedback"))
+    element = answer.find("feedback")
+    if element is None:
+        return ""
+    return feedback_text(_text(element), element.get("format", "html"))
 
 
 def _answer_list(element: ET.Element, *, rich: bool = False) -> list[Answer]:
@@ -341,7 +345,17 @@ def _essay(element: ET.Element, item: dict[str, Any], notes: list[str]) -> None:
         notes.append("required attachments are not supported: students answer in text only")
 
 
+def _multianswer(element: ET.Element, item: dict[str, Any], notes: list[str]) -> None:
+    question = element.find("questiontext")
+    item.update(
+        cloze_fields(_text(question), question.get("format", "html") if question is not None
+                     else "html", notes)
+    )  # fmt: skip
+
+
 _CONVERTERS: dict[str, Callable[[ET.Element, dict[str, Any], list[str]], None]] = {
+    "multianswer": _multianswer,
+    "cloze": _multianswer,  # what Moodle's XML export calls it
     "numerical": _numerical,
     "multichoice": _multichoice,
     "truefalse": _truefalse,

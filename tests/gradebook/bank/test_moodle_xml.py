@@ -236,3 +236,47 @@ def test_the_admin_upload_shows_the_plan_with_warnings_then_applies(client, ada,
     assert Item.objects.filter(course__slug="moodle-demo").count() == 6
     page = client.get(reverse("admin:courses_bankimport_change", args=[record.pk])).content
     assert "not imported" in page.decode()
+
+
+def test_cloze_becomes_a_multipart_item_with_a_part_per_embedded_answer():
+    doc = read_bank_file(DATA / "cloze.xml")
+    item = doc.data["lessons"][0]["items"][0]
+    assert item["type"] == "multipart"
+    assert "(1) _____ seconds" in item["text"] and "{" not in item["text"]
+    assert [(p["id"], p["type"], p.get("weight", 1)) for p in item["parts"]] == [
+        ("p1", "numeric", 2), ("p2", "short_text", 1), ("p3", "multiple_choice", 1),
+        ("p4", "multiple_choice", 1),
+    ]  # fmt: skip
+    assert item["parts"][0]["tolerance"] == {"absolute": 0.01}
+    assert item["parts"][1]["case_sensitive"] is True
+    assert item["parts"][2]["multiple"] is True
+    assert item["parts"][3]["choices"][1]["text"] == "cross~entropy"  # \~ is literal
+    right = {"p1": "4", "p2": "Denoiser", "p3": ["a", "b"], "p4": "a"}
+    assert graders.grade(item, right).outcome == "correct"
+    half = graders.grade(item, {**right, "p1": "4.5", "p2": "denoiser"})
+    assert half.score == pytest.approx((2 * 0.5 + 0.5 + 1 + 1) / 5)
+    assert any("'Unknown embedded type': not imported" in str(n) for n in doc.notes)
+
+
+def test_moodles_own_cloze_fixture_imports():
+    """question/format/xml/tests/fixtures/multianswer.xml (data/moodle/upstream/PROVENANCE.md)."""
+    doc = read_bank_file(DATA / "upstream" / "multianswer.xml")
+    item = doc.data["lessons"][0]["items"][0]
+    assert [p["type"] for p in item["parts"]] == ["multiple_choice"] * 4 + ["short_text"]
+    answers = {"p1": "a", "p2": "b", "p3": "a", "p4": "b", "p5": "paris"}
+    assert graders.grade(item, answers).outcome == "correct"
+    wrong = graders.grade(item, {**answers, "p5": "Lyon"})
+    assert wrong.parts[-1].feedback == "Wrong answer. The capital of France is Paris, of course."
+
+
+def test_moodles_own_category_fixtures_import():
+    """nested_categories_with_questions.xml and category_with_description.xml from Moodle."""
+    nested = read_bank_file(DATA / "upstream" / "nested_categories_with_questions.xml")
+    assert [(lesson["slug"], len(lesson["items"])) for lesson in nested.data["lessons"]] == [
+        ("iota", 1), ("iota-kappa", 2), ("iota-kappa-lambda", 1), ("iota-mu", 1),
+    ]  # fmt: skip
+    assert nested.data["lessons"][0]["summary"] == "This is Iota category for test"
+    assert nested.notes == []
+    described = read_bank_file(DATA / "upstream" / "category_with_description.xml")
+    lesson = described.data["lessons"][0]
+    assert lesson["slug"] == "alpha-idnumber" and lesson["title"] == "Alpha"
