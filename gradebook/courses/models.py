@@ -325,3 +325,25 @@ class BankImportFile(models.Model):
 
     class Meta:
         ordering = ["bank_import", "position"]
+
+
+class BankMedia(models.Model):
+    """An image a bank file carried inside it (Moodle XML's base64 ``<file>``), stored with the
+    course and named by its content's SHA-256: a re-import stores nothing new, and the item
+    text points at ``/courses/<course>/media/<sha256>.<ext>`` (served to the course's students
+    and teachers only). Rows are never deleted by an import: an older revision may use them."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="media")
+    sha256 = models.CharField(max_length=64)
+    name = models.CharField(max_length=255, help_text="The file name the bank gave it.")
+    content_type = models.CharField(max_length=50)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "sha256"], name="bank_media_once_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.sha256[:12]} ({self.name})"

@@ -155,6 +155,7 @@ class BankBuilder:
     title: str
     language: str | None = None
     notes: list[BankError] = field(default_factory=list)
+    media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     _lessons: dict[tuple[str, ...], _Lesson] = field(default_factory=dict)
     _slugs: set[str] = field(default_factory=set)
     _item_lines: dict[str, int | None] = field(default_factory=dict)
@@ -251,7 +252,23 @@ class BankBuilder:
                 positions[("lessons", li, "items", len(items))] = (line, 1)
             items.append(item)
         data["lessons"] = lessons
-        return Document(self.filename, data, positions, notes=self.notes)
+        return Document(self.filename, data, positions, notes=self.notes, media=self.media)
+
+    def embed_files(
+        self, value: Any, files: list[tuple[str, str]], line: int | None, name: str
+    ) -> Any:
+        """``value`` with its embedded images stored as the course's media (bank/media.py)."""
+        from gradebook.courses.bank.media import PLUGINFILE, embed
+
+        if not files and PLUGINFILE not in str(value):
+            return value
+        return embed(
+            value,
+            files,
+            course=self.course,
+            media=self.media,
+            warn=lambda message: self.warn(line, name, message),
+        )
 
 
 # --- Question types, format-neutral -------------------------------------------------------------

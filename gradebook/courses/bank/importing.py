@@ -540,7 +540,11 @@ def bank_import(
         list(Course.objects.select_for_update().filter(slug__in=slugs).values_list("pk"))
         plans = [plan_course(doc) for doc in documents]
         for plan in plans:
-            apply_plan(plan, by=by, progress=progress)
+            course = apply_plan(plan, by=by, progress=progress)
+            if plan.document is not None and plan.document.media:
+                from gradebook.courses.bank.media import store_media
+
+                store_media(plan.document.media, course)
         summary = {
             "courses": [plan.summary() for plan in plans],
             "warnings": [w.to_dict() for w in warnings[:MAX_WARNINGS]],

@@ -60,6 +60,8 @@ class Document:
     #: What a reader of a foreign format (Moodle XML, GIFT) could not map: warnings that go
     #: with the plan and the summary (the questions concerned are left out whole).
     notes: list[BankError] = field(default_factory=list)
+    #: Images the file carried inside it, stored with the course on import (bank/media.py).
+    media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict, repr=False)
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that was written (a missing key

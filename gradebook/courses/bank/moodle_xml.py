@@ -152,8 +152,10 @@ class _Reader:
             summary = plain_text(_text(element.find("info")))
             self.builder.lesson(self.category, line, summary, _text(element, "idnumber"))
             return
+        files = [(f.get("name", ""), f.text or "") for f in element.iter("file")]
         if kind == "description":
-            self.builder.add_body(self.category, _rich(element.find("questiontext")), line)
+            body = self.builder.embed_files(_rich(element.find("questiontext")), files, line, name)
+            self.builder.add_body(self.category, body, line)
             return
         convert = _CONVERTERS.get(kind)
         if convert is None:
@@ -168,7 +170,8 @@ class _Reader:
             return
         for note in notes:
             self.builder.warn(line, name, note)
-        self.builder.add_item(self.category, finish_item(item), line, name)
+        item = self.builder.embed_files(finish_item(item), files, line, name)
+        self.builder.add_item(self.category, item, line, name)
 
     def common(self, element: ET.Element, name: str, kind: str) -> dict[str, Any]:
         item: dict[str, Any] = {

@@ -280,3 +280,37 @@ def test_moodles_own_category_fixtures_import():
     described = read_bank_file(DATA / "upstream" / "category_with_description.xml")
     lesson = described.data["lessons"][0]
     assert lesson["slug"] == "alpha-idnumber" and lesson["title"] == "Alpha"
+
+
+def test_embedded_images_become_course_media_and_the_rest_is_reported():
+    doc = read_bank_file(DATA / "images.xml", course="pictures")
+    lesson = doc.data["lessons"][0]
+    [(sha, (name, content_type, data))] = doc.media.items()
+    url = f"/courses/pictures/media/{sha}.png"
+    assert (name, content_type, data[:4]) == ("logo small.png", "image/png", b"\x89PNG")
+    assert f'<img src="{url}" alt="logo">' in lesson["body"]  # %20 in the reference
+    assert f'<img src="{url}" alt="logo">' in lesson["items"][0]["text"]
+    notes = [str(n) for n in doc.notes]
+    assert any(":12" in n and "'hello.mp3' is not kept: only images" in n for n in notes)
+    assert any("'x.svg' is not kept" in n for n in notes)  # SVG can carry script
+    assert any("not imported" in n and "gone.png" in n for n in notes)
+
+
+@pytest.mark.django_db
+def test_images_are_stored_once_and_served_to_the_course_only(client, alice, django_user_model):
+    from gradebook.courses.models import BankMedia
+
+    run_import(str(DATA / "images.xml"), "--course", "pictures")
+    run_import(str(DATA / "images.xml"), "--course", "pictures")  # nothing new the second time
+    media = BankMedia.objects.get()
+    url = f"/courses/pictures/media/{media.sha256}.png"
+    assert client.get(url).status_code == 404  # anonymous
+    client.force_login(alice)
+    assert client.get(url).status_code == 404  # not enrolled
+    Course.objects.get(slug="pictures").enroll(alice)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content == bytes(media.content)
+    assert client.get(url.replace(".png", ".gif")).status_code == 404
+    page = client.get(f"/learn/pictures/{Item.objects.get().lesson.slug}/").content.decode()
+    assert f'src="{url}"' in page  # the renderer keeps the image
