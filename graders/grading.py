@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
 from graders import shorttext as _shorttext
 from graders import units as _units
 from graders.expr import (
@@ -635,6 +636,8 @@ def grade_part(part: Part, response: Any, ctx: Context) -> tuple[PartResult, Rea
         return grade_choice(part, response), None
     if part.type == "short_text":
         return _shorttext.grade(part.spec, response, part_id=part.id, weight=part.weight), None
+    if part.type == "matching":
+        return _matching.grade(part.spec, response, part_id=part.id, weight=part.weight), None
     return grade_free_text(part, response), None
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
 from graders import shorttext as _shorttext
 from graders import units as _units
 from graders.expr import EvalError, Node, Num, evaluate, names_in
@@ -23,8 +24,8 @@ from graders.tolerance import DEFAULT, Tolerance
 ITEM_TYPES = ("numeric", "symbolic", "multiple_choice", "multipart", "free_text", "exercise")
 PART_TYPES = ("numeric", "symbolic", "multiple_choice", "free_text")
 # Item types that live in their own modules (graders/shorttext.py...): registered here.
-ITEM_TYPES += ("short_text",)
-PART_TYPES += ("short_text",)
+ITEM_TYPES += ("short_text", "matching")
+PART_TYPES += ("short_text", "matching")
 #: The types graded as one part (every type but multipart and exercise).
 SINGLE_TYPES = tuple(t for t in ITEM_TYPES if t not in ("multipart", "exercise"))
 FORMS = ("any", "exact", "natural_log", "expanded", "factored", "simplified")
@@ -64,6 +65,7 @@ _TYPE_KEYS = {
     "free_text": {"rubric", "model_answer", "min_chars", "max_chars"},
     "exercise": {"models", "reflection", "prompt", "settings", "rubric", "parts", "model_answer"},
     "short_text": set(_shorttext.TYPE_KEYS),
+    "matching": set(_matching.TYPE_KEYS),
 }
 
 
@@ -407,6 +409,8 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
         _validate_bounds(v, path, p)
     elif t == "short_text":
         v.errors.extend(_shorttext.validate(p, path))
+    elif t == "matching":
+        v.errors.extend(_matching.validate(p, path))
     if t in ("numeric", "symbolic"):
         ms = p.get("mistakes")
         if ms is not None:

@@ -127,6 +127,7 @@ class ItemType(models.TextChoices):
     FREE_TEXT = "free_text"
     EXERCISE = "exercise"
     SHORT_TEXT = "short_text"
+    MATCHING = "matching"
 
 
 #: Item types a teacher grades by hand; the rest are graded by ``graders`` at once.

@@ -92,6 +92,7 @@ ITEM_TYPE_LABELS: dict[str, Callable[[], str]] = {
     "free_text": lambda: _("free text"),
     "exercise": lambda: _("exercise"),
     "short_text": lambda: _("short text"),
+    "matching": lambda: _("matching"),
 }
 
 

@@ -95,6 +95,11 @@
       return multiple ? checked : (checked[0] || "");
     }
     if (type === "free_text") return scope.querySelector("textarea").value;
+    if (type === "matching") {
+      var pairs = {};
+      scope.querySelectorAll("select[data-pair]").forEach(function (sel) { if (sel.value) pairs[sel.dataset.pair] = sel.value; });
+      return pairs;
+    }
     var box = scope.querySelector(".answer-box");
     return box ? typedValue(box) : "";
   }

@@ -575,3 +575,24 @@ def answers_with_tolerance(answers: list[Answer]) -> list[Answer]:
             )
         )
     return out
+
+
+def matching_fields(
+    pairs: list[tuple[str, str]], distractors: list[str], *, shuffle: bool
+) -> dict[str, Any]:
+    """``matching``: (prompt, answer) pairs and answers that match nothing; credit per pair."""
+    kept = [(plain_text(p), plain_text(a)) for p, a in pairs if plain_text(p) and plain_text(a)]
+    if len(kept) < 2:
+        raise Unmappable("a matching question needs at least two pairs")
+    fields: dict[str, Any] = {
+        "type": "matching",
+        "pairs": [
+            {"id": f"p{i}", "prompt": prompt, "answer": answer}
+            for i, (prompt, answer) in enumerate(kept, start=1)
+        ],
+        "shuffle": shuffle,
+    }
+    extra = [plain_text(d) for d in distractors if plain_text(d)]
+    if extra:
+        fields["distractors"] = extra
+    return fields

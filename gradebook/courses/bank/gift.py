@@ -30,6 +30,7 @@ from gradebook.courses.bank.foreign import (
     feedback_text,
     finish_item,
     html_to_markdown,
+    matching_fields,
     number,
     numeric_fields,
     plain_number,
@@ -212,7 +213,7 @@ class _GiftReader:
         if "~" in block:
             return self.multichoice(block, text_format, notes)
         if "=" in block and "->" in block:
-            raise Unmappable("matching questions are not supported yet")
+            return self.matching(block, text_format)
         head = block.split("#", 1)[0].strip()
         if head in _TRUE_FALSE:
             parts = block.split("#", 2)
@@ -240,6 +241,20 @@ class _GiftReader:
             text, feedback = _answer_and_feedback(piece, text_format)
             answers.append(Answer(fraction, html_to_markdown(text, text_format), feedback))
         return choice_fields(answers, single=single, shuffle=True, notes=notes)
+
+    def matching(self, block: str, text_format: str) -> dict[str, Any]:
+        pairs, distractors = [], []
+        for piece in self._pieces(block, "="):
+            if "->" not in piece:
+                raise Unmappable("a matching answer without '->'")
+            prompt, answer = piece.split("->", 1)
+            prompt, prompt_format = _with_format(prompt.strip(), text_format)
+            prompt_text = html_to_markdown(_restore(prompt), prompt_format)
+            if prompt_text.strip():
+                pairs.append((prompt_text, _restore(answer).strip()))
+            else:
+                distractors.append(_restore(answer).strip())
+        return matching_fields(pairs, distractors, shuffle=True)
 
     def shortanswer(self, block: str, text_format: str) -> dict[str, Any]:
         answers = []

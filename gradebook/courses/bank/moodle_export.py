@@ -12,7 +12,8 @@ returned as a note (``export_bank`` prints them), never silently:
 - ``multiple_choice`` -> ``multichoice`` (or ``truefalse`` for true/false choices); several
   right answers get equal shares and wrong picks the same share negative, which is the
   project's own "right picks - wrong picks" scoring;
-- ``short_text`` -> ``shortanswer``; ``free_text`` -> ``essay`` with the rubric as grader
+- ``short_text`` -> ``shortanswer``; ``matching`` -> ``matching`` (GIFT ``{=a -> b}``);
+  ``free_text`` -> ``essay`` with the rubric as grader
   information; ``exercise`` and ``multipart`` -> ``essay`` with a note.
 
 Ids survive a round trip through Moodle XML: an item's id is its ``idnumber`` and a lesson's
@@ -190,6 +191,13 @@ def question_for(item: dict[str, Any], notes: list[str]) -> Question:
             for a in item["answers"]
         ]
         return Question("shortanswer", item, text, answers)
+    if kind == "matching":
+        question = Question("matching", item, text)
+        question.answers = [
+            {"fraction": 0, "text": p["answer"], "prompt": tex_to_moodle(p["prompt"])}
+            for p in item["pairs"]
+        ] + [{"fraction": 0, "text": d, "prompt": ""} for d in item.get("distractors", [])]
+        return question
     if kind == "free_text":
         bounds = [k for k in ("min_chars", "max_chars") if item.get(k) is not None]
         if bounds:
@@ -246,7 +254,15 @@ def _xml_question(question: Question) -> str:
         out.append("    <attachmentsrequired>0</attachmentsrequired>\n")
         out.append(_text_element("graderinfo", question.graderinfo))
         out.append(_text_element("responsetemplate", "", "html"))
-    for answer in question.answers:
+    if question.kind == "matching":
+        out.append(f"    <shuffleanswers>{'true' if item.get('shuffle', True) else 'false'}"
+                   "</shuffleanswers>\n")  # fmt: skip
+        for answer in question.answers:
+            out.append('    <subquestion format="markdown">\n'
+                       f"      <text>{escape(answer['prompt'])}</text>\n"
+                       f"      <answer><text>{escape(answer['text'])}</text></answer>\n"
+                       "    </subquestion>\n")  # fmt: skip
+    for answer in question.answers if question.kind != "matching" else []:
         fmt = "markdown" if question.kind == "multichoice" else "moodle_auto_format"
         out.append(f'    <answer fraction={quoteattr(_number_text(float(answer["fraction"])))}'
                    f' format="{fmt}">\n      <text>{escape(answer["text"])}</text>\n')  # fmt: skip
@@ -345,6 +361,9 @@ def _gift_question(question: Question, notes: list[str]) -> str:
             lines.append(
                 f"=%{_number_text(float(answer['fraction']))}%{gift_escape(answer['text'])}{feedback}"
             )
+    elif question.kind == "matching":
+        for answer in question.answers:
+            lines.append(f"={gift_escape(answer['prompt'])} -> {gift_escape(answer['text'])}")
     elif question.kind == "numerical":
         if question.units:
             notes.append(f"item {item['id']}: GIFT has no units; the unit is not exported")

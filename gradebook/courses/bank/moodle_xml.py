@@ -36,6 +36,7 @@ from gradebook.courses.bank.foreign import (
     feedback_text,
     finish_item,
     html_to_markdown,
+    matching_fields,
     number,
     numeric_fields,
     plain_number,
@@ -211,7 +212,6 @@ def _refusal(kind: str) -> str:
         "has no quizzes drawn at random (import the category's questions instead)",
         "randomsamatch": "random short-answer matching draws questions at quiz time; the "
         "project has no equivalent",
-        "matching": "matching questions are not supported yet",
         "calculated": "calculated questions are not supported yet",
         "calculatedsimple": "calculated questions are not supported yet",
         "calculatedmulti": "calculated multichoice questions have no equivalent",
@@ -356,7 +356,21 @@ def _multianswer(element: ET.Element, item: dict[str, Any], notes: list[str]) ->
     )  # fmt: skip
 
 
+def _matching(element: ET.Element, item: dict[str, Any], notes: list[str]) -> None:
+    pairs, distractors = [], []
+    for sub in element.findall("subquestion"):
+        prompt, answer = _text(sub), _text(sub, "answer/text")
+        if plain_text(prompt):
+            pairs.append((prompt, answer))
+        else:
+            distractors.append(answer)
+    item.update(
+        matching_fields(pairs, distractors, shuffle=_flag(_text(element, "shuffleanswers"), True))
+    )
+
+
 _CONVERTERS: dict[str, Callable[[ET.Element, dict[str, Any], list[str]], None]] = {
+    "matching": _matching,
     "multianswer": _multianswer,
     "cloze": _multianswer,  # what Moodle's XML export calls it
     "numerical": _numerical,

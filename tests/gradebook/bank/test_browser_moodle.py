@@ -79,3 +79,36 @@ def test_an_admin_imports_moodle_xml_and_a_student_answers_an_imported_question(
     card.locator("button[type=submit]").click()
     card.locator(".verdict-correct").wait_for()
     assert blocked == []
+
+
+def test_a_student_answers_an_imported_gift_matching_question(browser_page, alice):
+    from django.core.management import call_command
+
+    from gradebook.courses.models import Course, Item
+
+    gift = Path(__file__).parent / "data" / "moodle" / "every-syntax.gift"
+    call_command("import_bank", str(gift), "--course", "gift-demo", verbosity=0)
+    course = Course.objects.get(slug="gift-demo")
+    course.enroll(alice)
+    matching = Item.objects.get(course=course, type="matching")
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r".*/$"))
+    page.goto(f"/learn/{course.slug}/{matching.lesson.slug}/")
+    card = page.locator(f"#item-{matching.pk}")
+    card.locator("select[data-pair=p1]").select_option("text")
+    card.locator("select[data-pair=p2]").select_option("text")
+    card.locator("button[type=submit]").click()
+    verdict = card.locator(".verdict")
+    verdict.wait_for()
+    assert "1 of 2 pairs right." in verdict.inner_text()
+    card.locator("select[data-pair=p2]").select_option("image")
+    card.locator("button[type=submit]").click()
+    card.locator(".verdict-correct").wait_for()
+    screenshot(page, "student-matching")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "student-matching-phone")

@@ -106,22 +106,24 @@ def test_escaped_control_characters_are_literal(items):
     assert item["choices"][0]["feedback"] == "Yes: { and } are escaped."
 
 
-def test_essay_and_refusals(items):
+def test_essay_and_matching(items):
     assert items["Essay"]["type"] == "free_text"
-    doc = read_bank_file(EVERY_SYNTAX)
-    assert any(":32" in str(n) and "'Matching': not imported" in str(n) for n in doc.notes), (
-        doc.notes
-    )
-    assert "Matching" not in items
+    matching = items["Matching"]
+    assert matching["type"] == "matching"
+    assert [(p["prompt"], p["answer"]) for p in matching["pairs"]] == [
+        ("SmolLM2", "text"), ("VAE decoder", "image"),
+    ]  # fmt: skip
+    assert graders.grade(matching, {"p1": "text", "p2": "text"}).score == 0.5
 
 
 def test_moodles_own_gift_examples_import(tmp_path):
     """question/format/gift/examples.txt from Moodle (see data/moodle/upstream/PROVENANCE.md)."""
     doc = read_bank_file(UPSTREAM / "gift-examples.txt")
     items = [i for lesson in doc.data["lessons"] for i in lesson["items"]]
-    assert len(items) == 40  # 43 questions, 3 of them matching
-    refused = [str(n) for n in doc.notes if "not imported" in str(n)]
-    assert len(refused) == 3 and all("matching" in n for n in refused)
+    assert len(items) == 43
+    assert not [str(n) for n in doc.notes if "not imported" in str(n)]
+    capitals = next(i for i in items if i["type"] == "matching" and len(i["pairs"]) == 4)
+    assert capitals["pairs"][3] == {"id": "p4", "prompt": "India", "answer": "New Delhi"}
     by_text = {i["text"]: i for i in items}
     pi = by_text["What is the value of pi (to 3 decimal places)? _____."]
     assert pi["answer"] == 3.1415 and pi["tolerance"] == {"absolute": 0.0005}
@@ -135,8 +137,12 @@ def test_moodles_own_gift_test_fixture_imports():
     doc = read_bank_file(UPSTREAM / "gift-questions.gift.txt")
     items = {i["id"]: i for lesson in doc.data["lessons"] for i in lesson["items"]}
     assert sorted(items) == [
-        "2-08-tsl", "2-08-tsl-2", "colours", "q1", "q2", "q5", "q8", "shortanswer",
+        "2-08-tsl", "2-08-tsl-2", "colours", "moodle-activities", "q1", "q2", "q5", "q8",
+        "shortanswer",
     ]  # fmt: skip
+    activities = items["moodle-activities"]
+    assert activities["distractors"] == ["Chat"]  # "= -> Chat" matches no prompt
+    assert activities["pairs"][2]["answer"] == "Database"
     assert items["q5"]["answer"] == 3 and items["q5"]["tolerance"] == {"absolute": 2}
     assert graders.grade(items["shortanswer"], "dog").feedback == "Completely wrong"
     assert graders.grade(items["shortanswer"], "cat").score == 0.5
@@ -163,10 +169,10 @@ def test_broken_syntax_is_an_error_with_its_line(text, line, words):
 def test_import_then_reimport_finds_everything_unchanged():
     out = StringIO()
     call_command("import_bank", str(EVERY_SYNTAX), "--course", "gift-demo", stdout=out)
-    assert Item.objects.filter(course__slug="gift-demo").count() == 12
+    assert Item.objects.filter(course__slug="gift-demo").count() == 13
     again = StringIO()
     call_command("import_bank", str(EVERY_SYNTAX), "--course", "gift-demo", stdout=again)
-    assert "0 created, 0 updated (0 with a new revision), 0 retired, 12 unchanged" in (
+    assert "0 created, 0 updated (0 with a new revision), 0 retired, 13 unchanged" in (
         again.getvalue()
     )
 

@@ -314,3 +314,22 @@ def test_images_are_stored_once_and_served_to_the_course_only(client, alice, dja
     assert client.get(url.replace(".png", ".gif")).status_code == 404
     page = client.get(f"/learn/pictures/{Item.objects.get().lesson.slug}/").content.decode()
     assert f'src="{url}"' in page  # the renderer keeps the image
+
+
+def test_matching_keeps_pairs_distractors_and_gives_credit_per_pair():
+    raw = b"""<quiz><question type="matching"><name><text>Models</text></name>
+      <questiontext format="html"><text>Match each model.</text></questiontext>
+      <shuffleanswers>false</shuffleanswers>
+      <subquestion format="html"><text><![CDATA[<p>SmolLM2</p>]]></text>
+        <answer><text>text</text></answer></subquestion>
+      <subquestion format="html"><text>VAE decoder</text><answer><text>image</text></answer>
+      </subquestion>
+      <subquestion format="html"><text></text><answer><text>audio</text></answer></subquestion>
+    </question></quiz>"""
+    item = parse_bank_bytes(raw, filename="m.xml").data["lessons"][0]["items"][0]
+    assert item["pairs"] == [
+        {"id": "p1", "prompt": "SmolLM2", "answer": "text"},
+        {"id": "p2", "prompt": "VAE decoder", "answer": "image"},
+    ]
+    assert item["distractors"] == ["audio"] and item["shuffle"] is False
+    assert graders.grade(item, {"p1": "text", "p2": "audio"}).score == 0.5
