@@ -16,6 +16,7 @@ reported and left out whole.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import PurePath
@@ -212,8 +213,6 @@ def _refusal(kind: str) -> str:
         "has no quizzes drawn at random (import the category's questions instead)",
         "randomsamatch": "random short-answer matching draws questions at quiz time; the "
         "project has no equivalent",
-        "calculated": "calculated questions are not supported yet",
-        "calculatedsimple": "calculated questions are not supported yet",
         "calculatedmulti": "calculated multichoice questions have no equivalent",
         "numericalunits": "this question type has no equivalent",
     }
@@ -369,7 +368,73 @@ def _matching(element: ET.Element, item: dict[str, Any], notes: list[str]) -> No
     )
 
 
+#: Moodle formula syntax the grader's parser reads differently: ``pi()`` is the constant.
+_FORMULA_FIXES = ((re.compile(r"\bpi\(\s*\)"), "pi"),)
+_TOLERANCE_TYPES = {"1": "relative", "2": "absolute"}
+
+
+def _formula(text: str) -> str:
+    for pattern, replacement in _FORMULA_FIXES:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def _calculated(element: ET.Element, item: dict[str, Any], notes: list[str]) -> None:
+    """``calculated`` / ``calculatedsimple``: a numeric item with params. Each wildcard takes
+    the values Moodle generated for it (its dataset items) when the file has them, else its
+    range and decimals; the formula is the key, other answers declared mistakes."""
+    from graders import validate_spec
+
+    params: dict[str, Any] = {}
+    for definition in element.findall("dataset_definitions/dataset_definition"):
+        name = _text(definition, "name/text").strip()
+        values = [
+            number(_text(v, "value"), f"a value of {{{name}}}")
+            for v in definition.findall("dataset_items/dataset_item")
+        ]
+        if values:
+            params[name] = {"choices": [plain_number(v) for v in values]}
+            continue
+        low = number(_text(definition, "minimum/text") or "0", f"the minimum of {{{name}}}")
+        high = number(_text(definition, "maximum/text") or "0", f"the maximum of {{{name}}}")
+        decimals = int(number(_text(definition, "decimals/text") or "0", "the decimals"))
+        params[name] = {"range": [plain_number(low), plain_number(high)],
+                        "step": plain_number(10.0 ** -decimals)}  # fmt: skip
+    if not params:
+        raise Unmappable("a calculated question with no dataset definitions (wildcards)")
+    key, mistakes = None, []
+    for fraction, answer in (
+        (number(a.get("fraction", "0") or "0", "the answer fraction") / 100, a)
+        for a in element.findall("answer")
+    ):
+        if fraction >= 1 and key is None:
+            key = answer
+        elif _feedback(answer):
+            mistake = {"answer": _formula(_text(answer)), "feedback": _feedback(answer)}
+            if fraction > 0:
+                mistake["credit"] = round(fraction, 7)
+            mistakes.append(mistake)
+    if key is None:
+        raise Unmappable("no answer has full credit (100%), so there is no key")
+    item.update({"type": "numeric", "answer": _formula(_text(key)), "params": params})
+    tolerance = number(_text(key, "tolerance") or "0", "the tolerance")
+    kind = _TOLERANCE_TYPES.get(_text(key, "tolerancetype").strip() or "1")
+    if kind is None:
+        notes.append("the geometric tolerance is kept as a relative one")
+        kind = "relative"
+    if tolerance > 0 and not (kind == "relative" and tolerance >= 1):
+        item["tolerance"] = {kind: plain_number(tolerance)}
+    if mistakes:
+        item["mistakes"] = mistakes
+    _units(element, item, notes)
+    problems = validate_spec(item)
+    if problems:
+        raise Unmappable(f"the formula cannot be read by the grader: {problems[0]}")
+
+
 _CONVERTERS: dict[str, Callable[[ET.Element, dict[str, Any], list[str]], None]] = {
+    "calculated": _calculated,
+    "calculatedsimple": _calculated,
     "matching": _matching,
     "multianswer": _multianswer,
     "cloze": _multianswer,  # what Moodle's XML export calls it

@@ -333,3 +333,26 @@ def test_matching_keeps_pairs_distractors_and_gives_credit_per_pair():
     ]
     assert item["distractors"] == ["audio"] and item["shuffle"] is False
     assert graders.grade(item, {"p1": "text", "p2": "audio"}).score == 0.5
+
+
+def test_calculated_questions_become_numeric_items_with_params():
+    doc = read_bank_file(DATA / "calculated.xml")
+    items = {i["title"]: i for i in doc.data["lessons"][0]["items"]}
+    total = items["Total time"]
+    assert total["answer"] == "{n}*{t}" and total["tolerance"] == {"relative": 0.01}
+    assert total["params"] == {
+        "n": {"choices": [20, 35, 50]},  # the values Moodle generated, kept
+        "t": {"range": [0.05, 0.1], "step": 0.01},
+    }
+    assert total["unit"] == "s" and total["unit_required"] is False
+    params = {"n": 35, "t": 0.08}
+    assert graders.grade(total, "2.8", params=params).outcome == "correct"
+    assert graders.grade(total, "2800 ms", params=params).outcome == "correct"
+    added = graders.grade(total, "35.08", params=params)
+    assert added.feedback == "You added instead of multiplying."
+    circle = items["Circle"]
+    assert circle["answer"] == "pi*{r}*{r}" and circle["tolerance"] == {"absolute": 0.05}
+    assert graders.grade(circle, "12.57", params={"r": 2}).outcome == "correct"
+    assert "Unknown function" not in items
+    assert any("'Unknown function': not imported: the formula cannot be read" in str(n)
+               for n in doc.notes)  # fmt: skip
