@@ -215,12 +215,122 @@ def question_for(item: dict[str, Any], notes: list[str]) -> Question:
             "an exercise that runs models; exported as an essay with a note",
             notes,
         )
+    if kind == "multipart":
+        cloze = _cloze_text(item, notes)
+        if cloze is not None:
+            return Question("cloze", item, text + "\n\n" + cloze)
     return _essay(
         item,
         text + "\n\n" + "\n".join(f"- {p.get('label') or p['id']}" for p in item.get("parts", [])),
-        f"a {kind} item; exported as an essay listing its parts",
+        f"a {kind} item with a part Cloze cannot carry; exported as an essay listing its parts",
         notes,
     )
+
+
+_CLOZE_SPECIAL = re.compile(r"([\\}~#])")
+
+
+def _cloze_escape(text: str) -> str:
+    return _CLOZE_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def _part_values(item: dict[str, Any]) -> dict[str, tuple[float, float, list[float | None]]]:
+    """For each numeric or symbolic part with a number for a key: (value, absolute tolerance,
+    each mistake's value), later keys worked out from earlier ones (``12 * per_image``)."""
+    from graders.expr import EvalError, evaluate
+    from graders.spec import InvalidSpec, compile_item
+
+    try:
+        compiled = compile_item(item)
+    except (InvalidSpec, ValueError):
+        return {}
+    env: dict[str, float] = {}
+    out: dict[str, tuple[float, float, list[float | None]]] = {}
+    for part in compiled.parts:
+        if part.type not in ("numeric", "symbolic") or part.key is None or part.variables:
+            continue
+        try:
+            value = evaluate(part.key, env)
+        except EvalError:
+            continue
+        if isinstance(value, complex) or not math.isfinite(value):
+            continue
+        env[part.id] = value
+        tolerance = part.tolerance
+        if tolerance.kind == "absolute":
+            width = tolerance.value
+        elif tolerance.kind == "relative":
+            width = 0.0 if tolerance.value <= 1e-9 else tolerance.value * abs(value)
+        else:
+            width = tolerance.half_width(value)
+        mistakes: list[float | None] = []
+        for mistake in part.mistakes:
+            try:
+                mistakes.append(float(evaluate(mistake.node, env)))
+            except (EvalError, TypeError):
+                mistakes.append(None)
+        out[part.id] = (value, float(f"{width:.12g}"), mistakes)
+    return out
+
+
+def _cloze_part(
+    part: dict[str, Any], values: dict[str, Any], item_id: str, notes: list[str]
+) -> str | None:
+    """One part as an embedded answer ``{weight:TYPE:answers}``, or None if Cloze cannot
+    carry it (a free-text part, a key that is not a number)."""
+    weight = part.get("weight", 1)
+    if float(weight) != int(weight) or weight < 1:
+        notes.append(f"item {item_id}: part {part['id']}'s weight {weight} is rounded for Cloze")
+    prefix = f"{{{max(1, round(float(weight)))}:"
+
+    def feedback(text: str) -> str:
+        return f"#{_cloze_escape(tex_to_moodle(text))}" if text else ""
+
+    if part["type"] in ("numeric", "symbolic"):
+        if part["id"] not in values or part.get("unit"):
+            return None
+        if part["type"] == "symbolic" or part.get("carry_forward"):
+            why = "no error carried forward" if part.get("carry_forward") else "its form unchecked"
+            notes.append(f"item {item_id}: part {part['id']} is checked by its value ({why})")
+        value, width, mistake_values = values[part["id"]]
+        answers = [f"%100%{_number_text(value)}:{width!r}"]
+        for mistake, mistake_value in zip(part.get("mistakes") or [], mistake_values, strict=True):
+            if mistake_value is None:
+                continue
+            credit = _number_text(100 * float(mistake.get("credit", 0)))
+            answers.append(
+                f"%{credit}%{_number_text(mistake_value)}:{width!r}{feedback(mistake['feedback'])}"
+            )
+        return prefix + "NUMERICAL:" + "~".join(answers) + "}"
+    sub = question_for({**part, "text": part.get("label") or part["id"]}, [])
+    if sub.kind not in ("multichoice", "truefalse", "shortanswer"):
+        return None
+    answers = [
+        f"%{_number_text(float(a['fraction']))}%{_cloze_escape(a['text'])}"
+        + (f"#{_cloze_escape(a['feedback'])}" if a.get("feedback") else "")
+        for a in sub.answers
+    ]
+    if sub.kind == "shortanswer":
+        kind = "SHORTANSWER_C" if part.get("case_sensitive") else "SHORTANSWER"
+    elif sub.kind == "multichoice" and not sub.single:
+        kind = "MULTIRESPONSE"
+    else:
+        kind = "MULTICHOICE_VS" if part.get("shuffle", True) else "MULTICHOICE_V"
+    return prefix + kind + ":" + "~".join(answers) + "}"
+
+
+def _cloze_text(item: dict[str, Any], notes: list[str]) -> str | None:
+    """The parts of a multipart item as Cloze lines (``label: {1:NUMERICAL:=4:0.01}``)."""
+    lines, part_notes = [], []
+    values = _part_values(item)
+    for part in item.get("parts", []):
+        embedded = _cloze_part(part, values, item["id"], part_notes)
+        if embedded is None:
+            return None
+        lines.append(f"{tex_to_moodle(part.get('label') or part['id'])}: {embedded}")
+    notes.append(f"item {item['id']}: exported as Cloze, one embedded answer per part")
+    notes.extend(part_notes)
+    return "\n\n".join(lines)
 
 
 # --- Moodle XML ---------------------------------------------------------------------------------
