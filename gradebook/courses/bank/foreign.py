@@ -24,7 +24,7 @@ from typing import Any
 
 import nh3
 
-from gradebook.courses.bank.errors import BankError, Path
+from gradebook.courses.bank.errors import BankError, BankInvalid, Path
 from gradebook.courses.bank.loading import Document
 
 MAX_ID = 100
@@ -252,6 +252,21 @@ class BankBuilder:
                 positions[("lessons", li, "items", len(items))] = (line, 1)
             items.append(item)
         data["lessons"] = lessons
+        if not self._items:
+            # Importing nothing would retire every item of an existing course: refuse, and
+            # say why each question was left out.
+            raise BankInvalid(
+                [
+                    BankError(
+                        self.filename,
+                        None,
+                        "",
+                        "the file holds no question that can be imported"
+                        + (" (see below)" if self.notes else ""),
+                    ),
+                    *self.notes,
+                ]
+            )
         return Document(self.filename, data, positions, notes=self.notes, media=self.media)
 
     def embed_files(

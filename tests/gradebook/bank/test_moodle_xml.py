@@ -356,3 +356,19 @@ def test_calculated_questions_become_numeric_items_with_params():
     assert "Unknown function" not in items
     assert any("'Unknown function': not imported: the formula cannot be read" in str(n)
                for n in doc.notes)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_file_with_nothing_importable_is_refused_rather_than_retiring_the_course(tmp_path):
+    run_import(str(EVERY_TYPE), "--course", "moodle-demo")
+    path = tmp_path / "only-plugins.xml"
+    path.write_text(
+        '<quiz><question type="ddwtos"><name><text>Drag</text></name></question></quiz>',
+        encoding="utf-8",
+    )
+    before = snapshot()
+    with pytest.raises(CommandError) as info:
+        run_import(str(path), "--course", "moodle-demo")
+    assert "no question that can be imported" in str(info.value)
+    assert "'Drag': not imported" in str(info.value)
+    assert snapshot() == before
