@@ -267,7 +267,14 @@ class BankBuilder:
                     *self.notes,
                 ]
             )
-        return Document(self.filename, data, positions, notes=self.notes, media=self.media)
+        return Document(
+            self.filename,
+            data,
+            positions,
+            notes=self.notes,
+            media=self.media,
+            names_questions=True,
+        )
 
     def embed_files(
         self, value: Any, files: list[tuple[str, str]], line: int | None, name: str

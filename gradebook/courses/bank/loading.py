@@ -62,6 +62,9 @@ class Document:
     notes: list[BankError] = field(default_factory=list)
     #: Images the file carried inside it, stored with the course on import (bank/media.py).
     media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict, repr=False)
+    #: Converted from a format whose questions have names (Moodle XML, GIFT): an error in an
+    #: item names the question as the author knows it (its title), not only the derived id.
+    names_questions: bool = False
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that was written (a missing key

@@ -372,3 +372,21 @@ def test_a_file_with_nothing_importable_is_refused_rather_than_retiring_the_cour
     assert "no question that can be imported" in str(info.value)
     assert "'Drag': not imported" in str(info.value)
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_an_item_the_grader_refuses_is_an_error_with_line_and_question_name(tmp_path):
+    # Mapped by the reader, refused by the grader: a short answer over 500 characters.
+    long = "x" * 600
+    path = tmp_path / "bad.xml"
+    path.write_text(
+        '<quiz>\n<question type="shortanswer">\n<name><text>Too long</text></name>'
+        "<questiontext><text>Q</text></questiontext>"
+        f'<answer fraction="100"><text>{long}</text></answer></question>\n</quiz>',
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as info:
+        run_import(str(path))
+    message = str(info.value)
+    assert f"{path}:2" in message and "(question 'Too long', item too-long)" in message
+    assert "at most 500 characters" in message
