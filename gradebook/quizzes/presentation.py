@@ -145,6 +145,8 @@ def student_item(item: Item, *, params: dict[str, Any], seed: int) -> dict[str, 
         ),
     }
     if item.type == "multipart":
+        # Imported from a Moodle Cloze question: the page puts each part in its blank.
+        view["cloze"] = bool(spec.get("x-cloze"))
         view["parts"] = [
             {
                 "id": str(part.get("id", "")),

@@ -569,7 +569,8 @@ def cloze_fields(text: str, text_format: str, notes: list[str]) -> dict[str, Any
         elif item_type == "numeric":
             fields = numeric_fields(answers_with_tolerance(answers), notes)
         else:
-            fields = choice_fields(answers, single=not flag, shuffle="S" in kind, notes=notes)
+            shuffled = kind.endswith("S") and kind not in ("MULTIRESPONSE", "MULTICHOICE")
+            fields = choice_fields(answers, single=not flag, shuffle=shuffled, notes=notes)
         entry: dict[str, Any] = {"id": f"p{number_}", "label": f"({number_})", **fields}
         entry.pop("x-right-feedback", None)
         if match["weight"] and int(match["weight"]) > 0:
@@ -580,7 +581,13 @@ def cloze_fields(text: str, text_format: str, notes: list[str]) -> dict[str, Any
     body = _CLOZE.sub(part, text)
     if not parts:
         raise Unmappable("a Cloze question with no embedded answers")
-    return {"type": "multipart", "text": html_to_markdown(body, text_format), "parts": parts}
+    # ``x-cloze``: the lesson page moves each part's box into its "(n) _____" blank.
+    return {
+        "type": "multipart",
+        "text": html_to_markdown(body, text_format),
+        "parts": parts,
+        "x-cloze": True,
+    }
 
 
 def answers_with_tolerance(answers: list[Answer]) -> list[Answer]:

@@ -112,3 +112,39 @@ def test_a_student_answers_an_imported_gift_matching_question(browser_page, alic
     screenshot(page, "student-matching")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "student-matching-phone")
+
+
+def test_a_cloze_question_shows_its_parts_in_the_blanks_and_grades_them(browser_page, alice):
+    from django.core.management import call_command
+
+    from gradebook.courses.models import Course, Item
+
+    cloze = Path(__file__).parent / "data" / "moodle" / "cloze.xml"
+    call_command("import_bank", str(cloze), "--course", "cloze-demo", verbosity=0)
+    course = Course.objects.get(slug="cloze-demo")
+    course.enroll(alice)
+    item = Item.objects.get(course=course, type="multipart")
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r".*/$"))
+    page.goto(f"/learn/{course.slug}/{item.lesson.slug}/")
+    card = page.locator(f"#item-{item.pk}")
+    question = card.locator(".question")
+    assert question.locator(".cloze-slot fieldset.part").count() == 4  # all moved into blanks
+    assert "_____" not in question.inner_text()
+    question.locator("fieldset[data-part=p1] input.answer-box").type("4")
+    question.locator("fieldset[data-part=p2] input.answer-box").type("Denoiser")
+    question.locator("fieldset[data-part=p3] input[value=a]").check()  # linear
+    question.locator("fieldset[data-part=p3] input[value=b]").check()  # cosine
+    question.locator("fieldset[data-part=p4] input[value=a]").check()  # MSE
+    screenshot(page, "student-cloze")
+    card.locator("button[type=submit]").click()
+    verdict = card.locator(".verdict")
+    verdict.wait_for()
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "student-cloze-phone")
+    assert "4 of 4 parts correct." in verdict.inner_text(), verdict.inner_text()
