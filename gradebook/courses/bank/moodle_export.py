@@ -14,19 +14,23 @@ returned as a note (``export_bank`` prints them), never silently:
   project's own "right picks - wrong picks" scoring;
 - ``short_text`` -> ``shortanswer``; ``matching`` -> ``matching`` (GIFT ``{=a -> b}``);
   ``free_text`` -> ``essay`` with the rubric as grader
-  information; ``exercise`` and ``multipart`` -> ``essay`` with a note.
+  information; ``exercise`` -> ``essay`` with a note; ``multipart`` -> Cloze when every part
+  can be an embedded answer, else an essay with a note.
 
 Ids survive a round trip through Moodle XML: an item's id is its ``idnumber`` and a lesson's
-slug its category's ``idnumber``. Math is written in Moodle's delimiters (``\\(x\\)``) inside
-Markdown text, and read back by the importers as the project's ``$x$``.
+slug its category's ``idnumber``; the course's stored images go back as ``<file>`` elements.
+Math is written in Moodle's delimiters (``\\(x\\)``) inside Markdown text, and read back by
+the importers as the project's ``$x$``.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from gradebook.courses.bank.exporting import course_to_bank
@@ -336,16 +340,44 @@ def _cloze_text(item: dict[str, Any], notes: list[str]) -> str | None:
 # --- Moodle XML ---------------------------------------------------------------------------------
 
 
-def _text_element(tag: str, text: str, fmt: str = "markdown", indent: str = "    ") -> str:
-    return f'{indent}<{tag} format="{fmt}"><text>{escape(text)}</text></{tag}>\n'
+_MEDIA_URL = re.compile(r"/courses/[a-z0-9-]+/media/(?P<sha>[0-9a-f]{64})\.(?:png|jpg|gif|webp)")
+#: sha256 -> (file name, bytes) of a course's stored images, for the Moodle XML export.
+MediaFiles = dict[str, tuple[str, bytes]] | None
 
 
-def _xml_question(question: Question) -> str:
+def _text_element(
+    tag: str, text: str, fmt: str = "markdown", indent: str = "    ", media: MediaFiles = None
+) -> str:
+    """``<tag format=…><text>…</text></tag>``; with ``media``, the course's images the text
+    shows go back into the file as Moodle embeds them (``@@PLUGINFILE@@`` and ``<file>``)."""
+    files = ""
+    if media:
+        names: dict[str, str] = {}
+
+        def plugin_file(match: re.Match[str]) -> str:
+            found = media.get(match["sha"])
+            if found is None:
+                return match.group(0)
+            name = names.setdefault(match["sha"], f"{match['sha'][:8]}-{found[0]}")
+            return "@@PLUGINFILE@@/" + quote(name)
+
+        text = _MEDIA_URL.sub(plugin_file, text)
+        files = "".join(
+            f'<file name={quoteattr(name)} path="/" encoding="base64">'
+            f"{base64.b64encode(media[sha][1]).decode('ascii')}</file>"
+            for sha, name in names.items()
+        )
+    return f'{indent}<{tag} format="{fmt}"><text>{escape(text)}</text>{files}</{tag}>\n'
+
+
+def _xml_question(question: Question, media: MediaFiles = None) -> str:
     item = question.item
     out = [f'  <question type="{question.kind}">\n']
     out.append(f"    <name><text>{escape(item.get('title') or item['id'])}</text></name>\n")
-    out.append(_text_element("questiontext", question.text))
-    out.append(_text_element("generalfeedback", tex_to_moodle(item.get("explanation", ""))))
+    out.append(_text_element("questiontext", question.text, media=media))
+    out.append(
+        _text_element("generalfeedback", tex_to_moodle(item.get("explanation", "")), media=media)
+    )
     out.append(f"    <defaultgrade>{_number_text(float(item.get('points', 1)))}</defaultgrade>\n")
     out.append(f"    <penalty>{float(item.get('retry_penalty', 0)):.7f}</penalty>\n")
     out.append("    <hidden>0</hidden>\n")
@@ -404,7 +436,7 @@ def _category_path(lesson_title: str) -> str:
     return "$course$/top/" + lesson_title.replace("/", "//")
 
 
-def to_moodle_xml(data: dict[str, Any]) -> Exported:
+def to_moodle_xml(data: dict[str, Any], media: MediaFiles = None) -> Exported:
     notes: list[str] = []
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
            f"<!-- {escape(data.get('title', data['course']))}: exported from the gradebook -->\n",
@@ -418,10 +450,10 @@ def to_moodle_xml(data: dict[str, Any]) -> Exported:
         if lesson.get("body"):
             out.append('  <question type="description">\n')
             out.append(f"    <name><text>{escape(lesson['title'])}</text></name>\n")
-            out.append(_text_element("questiontext", tex_to_moodle(lesson["body"])))
+            out.append(_text_element("questiontext", tex_to_moodle(lesson["body"]), media=media))
             out.append("  </question>\n")
         for item in lesson.get("items", []):
-            out.append(_xml_question(question_for(item, notes)))
+            out.append(_xml_question(question_for(item, notes), media))
     out.append("</quiz>\n")
     # What the format could not carry is written into the file too (the admin's download has
     # no other place to say it).
@@ -516,7 +548,8 @@ def export_course_as(course: Course, fmt: str) -> Exported:
         return Exported(export_course(course, fmt=fmt))
     data = course_to_bank(course)
     if fmt == "moodle-xml":
-        return to_moodle_xml(data)
+        media = {m.sha256: (m.name, bytes(m.content)) for m in course.media.all()}
+        return to_moodle_xml(data, media)
     if fmt == "gift":
         return to_gift(data)
     raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")

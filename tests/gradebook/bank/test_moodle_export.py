@@ -215,3 +215,25 @@ def test_a_student_cannot_download_an_export(client, alice, sample_course):
     client.force_login(alice)
     url = reverse("admin:courses_course_export", args=[sample_course.pk, "yaml"])
     assert client.get(url).status_code == 302  # to the admin login
+
+
+def test_images_go_back_into_the_moodle_xml_and_come_back_as_the_same_media(tmp_path):
+    from pathlib import Path
+
+    from gradebook.courses.models import BankMedia
+
+    source = Path(__file__).parent / "data" / "moodle" / "images.xml"
+    import_bank_files([source], course="pictures")
+    course = Course.objects.get(slug="pictures")
+    exported = export_course_as(course, "moodle-xml").text
+    assert "@@PLUGINFILE@@/" in exported and 'encoding="base64"' in exported
+    assert "/courses/pictures/media/" not in exported
+    path = tmp_path / "again.xml"
+    path.write_text(exported, encoding="utf-8")
+    import_bank_files([path], course="pictures-copy")
+    copy = Course.objects.get(slug="pictures-copy")
+    [original] = BankMedia.objects.filter(course=course)
+    [again] = BankMedia.objects.filter(course=copy)
+    assert again.sha256 == original.sha256 and bytes(again.content) == bytes(original.content)
+    text = copy.items.get().spec["text"]
+    assert f"/courses/pictures-copy/media/{original.sha256}.png" in text
