@@ -390,3 +390,18 @@ def test_an_item_the_grader_refuses_is_an_error_with_line_and_question_name(tmp_
     message = str(info.value)
     assert f"{path}:2" in message and "(question 'Too long', item too-long)" in message
     assert "at most 500 characters" in message
+
+
+@pytest.mark.django_db
+def test_course_option_names_the_course_for_every_format_and_is_checked(tmp_path):
+    from .conftest import SMALL_BANK
+
+    yaml_bank = tmp_path / "demo.yaml"
+    yaml_bank.write_text(SMALL_BANK, encoding="utf-8")
+    run_import(str(yaml_bank), "--course", "renamed")
+    assert Course.objects.filter(slug="renamed").exists()
+    assert not Course.objects.filter(slug="demo").exists()
+    with pytest.raises(CommandError, match="not a valid slug"):
+        run_import(str(EVERY_TYPE), "--course", "Not A Slug")
+    run_import(str(EVERY_TYPE))  # without --course: the file name
+    assert Course.objects.filter(slug="every-type").exists()
