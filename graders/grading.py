@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
+from graders import shorttext as _shorttext
 from graders import structured as _structured
 from graders import units as _units
 from graders.exact import (
@@ -50,7 +52,7 @@ from graders.expr import (
 from graders.params import render_text
 from graders.parse import ParseError, parse
 from graders.results import Interpretation, PartResult, Result
-from graders.spec import Item, Part
+from graders.spec import SINGLE_TYPES, Item, Mistake, Part
 from graders.tolerance import count_sig_figs, write_with_figures
 
 
@@ -406,9 +408,7 @@ def _mistake(part: Part, r: Reading, ctx: Context) -> PartResult | None:
     for m in part.mistakes:
         if part.type == "symbolic":
             if r.node is not None and _equivalent(r.node, m.node, part, ctx) is True:
-                return PartResult(
-                    part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-                )
+                return _mistake_result(part, m, r)
             continue
         try:
             mv = evaluate(m.node, env)
@@ -421,19 +421,22 @@ def _mistake(part: Part, r: Reading, ctx: Context) -> PartResult | None:
                 and r.si is not None
                 and math.isclose(r.si, mv * m.unit.factor, rel_tol=1e-6)
             ):
-                return PartResult(
-                    part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-                )
+                return _mistake_result(part, m, r)
             continue
         if r.value is None:
             continue
         if m.unit is not None and part.unit is not None:
             mv = mv * m.unit.factor / part.unit.factor
         if part.tolerance.accepts(r.value, mv) or math.isclose(r.value, mv, rel_tol=1e-6):
-            return PartResult(
-                part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-            )
+            return _mistake_result(part, m, r)
     return None
+
+
+def _mistake_result(part: Part, m: Mistake, r: Reading) -> PartResult:
+    """A declared mistake's verdict: wrong, unless the author gave it credit (Moodle's
+    partial-credit answers are imported as mistakes with ``credit``)."""
+    outcome = "incorrect" if m.credit <= 0 else "correct" if m.credit >= 1 else "partially_correct"
+    return PartResult(part.id, outcome, m.credit, m.feedback, r.interp, m.tag, weight=part.weight)
 
 
 def _numeric_hints(
@@ -917,6 +920,10 @@ def grade_part(part: Part, response: Any, ctx: Context) -> tuple[PartResult, Rea
         return pr, r
     if part.type == "multiple_choice":
         return grade_choice(part, response), None
+    if part.type == "short_text":
+        return _shorttext.grade(part.spec, response, part_id=part.id, weight=part.weight), None
+    if part.type == "matching":
+        return _matching.grade(part.spec, response, part_id=part.id, weight=part.weight), None
     return grade_free_text(part, response), None
 
 
@@ -983,7 +990,7 @@ def fast_correct(item: Item, response: Any) -> Result | None:
 def grade_item(item: Item, response: Any, params: Mapping[str, Any], *, slow: bool) -> Result:
     text = render_text(item.spec, dict(params)) if params else item.spec.get("text", "")
     ctx = Context(params, slow, text=text)
-    if item.type in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if item.type in SINGLE_TYPES:
         part = item.parts[0]
         pr, _ = grade_part(part, response, ctx)
         return Result(

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
+from graders import shorttext as _shorttext
 from graders import structured as _structured
 from graders import units as _units
 from graders.expr import EvalError, Node, Num, evaluate, names_in
@@ -22,6 +24,11 @@ from graders.tolerance import DEFAULT, MODES, ROUNDINGS, Tolerance
 
 ITEM_TYPES = ("numeric", "symbolic", "multiple_choice", "multipart", "free_text", "exercise")
 PART_TYPES = ("numeric", "symbolic", "multiple_choice", "free_text")
+# Item types that live in their own modules (graders/shorttext.py...): registered here.
+ITEM_TYPES += ("short_text", "matching")
+PART_TYPES += ("short_text", "matching")
+#: The types graded as one part (every type but multipart and exercise).
+SINGLE_TYPES = tuple(t for t in ITEM_TYPES if t not in ("multipart", "exercise"))
 FORMS = ("any", "exact", "natural_log", "expanded", "factored", "simplified")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -71,6 +78,8 @@ _TYPE_KEYS = {
     "multipart": {"parts", "dual_form"},
     "free_text": {"rubric", "model_answer", "min_chars", "max_chars"},
     "exercise": {"models", "reflection", "prompt", "settings", "rubric", "parts", "model_answer"},
+    "short_text": set(_shorttext.TYPE_KEYS),
+    "matching": set(_matching.TYPE_KEYS),
 }
 
 
@@ -93,6 +102,7 @@ class Mistake:
     unit: _units.Unit | None
     feedback: str
     tag: str | None
+    credit: float = 0.0
 
 
 @dataclass(slots=True)
@@ -259,7 +269,7 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
     _validate_params(v, spec.get("params"))
     if "from_run" in spec:
         _validate_from_run(v, spec["from_run"], spec.get("params"))
-    if t in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if t in SINGLE_TYPES:
         _validate_part_body(v, "", spec, t)
     elif t == "multipart":
         _validate_parts(v, "parts", spec.get("parts"), required=True)
@@ -458,6 +468,10 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
     elif t == "free_text":
         _validate_rubric(v, j("rubric"), p.get("rubric"))
         _validate_bounds(v, path, p)
+    elif t == "short_text":
+        v.errors.extend(_shorttext.validate(p, path))
+    elif t == "matching":
+        v.errors.extend(_matching.validate(p, path))
     if t in ("numeric", "symbolic"):
         ms = p.get("mistakes")
         if ms is not None:
@@ -475,7 +489,9 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
                         v.err(f"{mp}.feedback", "required: the message for the student")
                     if "tag" in m and not isinstance(m["tag"], str):
                         v.err(f"{mp}.tag", "must be text")
-                    _check_keys(v, mp, m, {"answer", "feedback", "tag"})
+                    if "credit" in m and (not _is_num(m["credit"]) or not 0 <= m["credit"] <= 1):
+                        v.err(f"{mp}.credit", "must be a number from 0 to 1")
+                    _check_keys(v, mp, m, {"answer", "feedback", "tag", "credit"})
 
 
 def _validate_domain(v: _V, path: str, dom: Any, variables: list[str]) -> None:
@@ -671,7 +687,7 @@ def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
     params = dict(spec.get("params") or {})
     pnames = set(params)
     parts: list[Part] = []
-    if t in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if t in SINGLE_TYPES:
         parts.append(_compile_part(errs, "", "", spec, t, pnames, set(), spec))
     else:
         earlier: set[str] = set()
@@ -808,7 +824,14 @@ def _compile_part(
             node, unit = _parse_key(errs, f"{j('mistakes')}[{i}].answer", m["answer"], mctx)
             if node is not None:
                 part.mistakes.append(
-                    Mistake(str(m["answer"]), node, unit, m["feedback"], m.get("tag"))
+                    Mistake(
+                        str(m["answer"]),
+                        node,
+                        unit,
+                        m["feedback"],
+                        m.get("tag"),
+                        float(m.get("credit", 0.0)),
+                    )
                 )
     return part
 

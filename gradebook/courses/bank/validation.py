@@ -151,6 +151,14 @@ def grader_errors(spec: dict[str, Any]) -> list[tuple[Path, str]]:
 def _with_item(doc: Document, path: Path, item: dict[str, Any], message: str) -> BankError:
     error = doc.error(path, message)
     item_id = item.get("id")
+    if item_id and doc.names_questions and item.get("title"):
+        return BankError(
+            error.filename,
+            error.line,
+            error.field,
+            f"(question {item['title']!r}, item {item_id}) {message}",
+            error.column,
+        )
     if item_id:
         return BankError(
             error.filename, error.line, error.field, f"(item {item_id}) {message}", error.column
