@@ -54,9 +54,9 @@ def test_the_import_makes_no_queries_per_item(tmp_path):
 
 @pytest.mark.django_db
 def test_the_moodle_benchmark_file_imports_every_question_with_its_images(tmp_path):
+    from gradebook.bench.moodle_import import make_bank as make_moodle_bank
+    from gradebook.bench.moodle_import import with_images
     from gradebook.courses.bank.loading import read_bank_file
-    from gradebook.courses.bank.moodle_bench import make_bank as make_moodle_bank
-    from gradebook.courses.bank.moodle_bench import with_images
     from gradebook.courses.bank.moodle_export import to_moodle_xml
     from gradebook.courses.models import BankMedia
 

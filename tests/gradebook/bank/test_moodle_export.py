@@ -128,7 +128,7 @@ def test_moodle_xml_keeps_lesson_slugs_and_reimports_unchanged(sample_course, tm
         sample_course.active_lessons().values_list("slug", flat=True)
     )
     second = import_bank_files([path], course="again", dry_run=True)
-    assert second.plans[0].counts()["items"]["unchanged"] == 24
+    assert second.plans[0].counts()["items"]["unchanged"] == 27
 
 
 def test_units_feedback_and_partial_credit_survive_moodle_xml(tmp_path):
@@ -202,7 +202,7 @@ def test_the_admin_downloads_each_format(client, ada, sample_course):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="ai-generation-basics.xml"'
     doc = parse_bank_bytes(response.content, filename="download.xml")
-    assert sum(len(lesson["items"]) for lesson in doc.data["lessons"]) == 24
+    assert sum(len(lesson["items"]) for lesson in doc.data["lessons"]) == 27
     gift = client.get(reverse("admin:courses_course_export", args=[sample_course.pk, "gift"]))
     assert gift.content.decode().startswith("// ")
     missing = client.get(reverse("admin:courses_course_export", args=[sample_course.pk, "csv"]))

@@ -1,6 +1,6 @@
 """Benchmark: a 5,000-question Moodle XML file with images against the same bank as YAML.
 
-    python -m gradebook.courses.bank.moodle_bench [--questions 5000] [--repeat 3]
+    python -m gradebook.bench.moodle_import [--questions 5000] [--repeat 3]
 
 The XML is written by the project's own Moodle exporter from a generated bank (numerical with
 units and mistakes, single and multiple choice, true/false, short answer, essay), and one
@@ -26,7 +26,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from gradebook.courses.bank.bench import Phase, measure
+from gradebook.bench.bank_import import Phase, measure
 
 # A 16x16 PNG (the Moodle logo of Moodle's own multianswer.xml fixture, 606 bytes).
 PNG = base64.b64decode(
