@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercises import access, services
-from exercises.models import ExerciseSubmission, GenerationJob
+from exercises.models import ExerciseSubmission, GenerationJob, Rerun, model_display_name
 from gradebook.quizzes import access as quiz_access
 
 
@@ -50,10 +50,39 @@ class OutputSerializer(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class RerunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rerun
+        fields = [
+            "id",
+            "status",
+            "verdict",
+            "differences",
+            "measures",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+
+
+def public_environment(env: dict[str, Any]) -> dict[str, Any]:
+    """A run's environment as students may read it: the model by name, not by server path."""
+    if not env:
+        return {}
+    out = {k: v for k, v in env.items() if k != "model_id"}
+    out["model"] = model_display_name(env.get("model_id", ""))
+    return out
+
+
 class JobSerializer(serializers.ModelSerializer):
     outputs = OutputSerializer(many=True, read_only=True)
     # The model's name, never the worker's file path (students read this API).
     model_id = serializers.CharField(source="model_name", read_only=True)
+    environment = serializers.SerializerMethodField()
+    reruns = RerunSerializer(many=True, read_only=True)
+
+    def get_environment(self, job: Any) -> dict[str, Any]:
+        return public_environment(job.environment or {})
 
     class Meta:
         model = GenerationJob
@@ -76,6 +105,8 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "outputs",
+            "environment",
+            "reruns",
         ]
 
 
@@ -97,7 +128,7 @@ def submission_data(submission: ExerciseSubmission, request: Any) -> dict[str, A
 
 def _detail(request: Request, submission: ExerciseSubmission, code: int = 200) -> Response:
     submission = (
-        ExerciseSubmission.objects.prefetch_related("jobs__outputs")
+        ExerciseSubmission.objects.prefetch_related("jobs__outputs", "jobs__reruns")
         .select_related("attempt")
         .get(pk=submission.pk)
     )
@@ -154,6 +185,20 @@ class SubmissionReflection(APIView):
             submission=submission, reflection=body.validated_data["reflection"]
         )
         return _detail(request, submission)
+
+
+class JobRerun(APIView):
+    @extend_schema(
+        summary="Re-run a finished job and compare its outputs with the stored ones",
+        request=None,
+        responses={202: RerunSerializer},
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        from exercises.reruns import rerun_request
+
+        job = access.job_for_user(request.user, job_id)
+        rerun = rerun_request(job=job, by=request.user)
+        return Response(RerunSerializer(rerun).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JobRetry(APIView):

@@ -4,6 +4,7 @@
   review page, the student's feedback page and the grades API
   (``gradebook.grades.attachments``), in the same JSON shape as this app's own API.
 - The generation queue's figures for ``manage.py queue_status`` (``gradebook.health``).
+- The values of "your run" items: the student's own run (``gradebook.quizzes.run_values``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.http import HttpRequest
 
 from gradebook import health
 from gradebook.grades import attachments
+from gradebook.quizzes import run_values
 
 
 def _submission_of(attempt: Any) -> Any | None:
@@ -59,3 +61,10 @@ def register() -> None:
         )
     )
     health.register_queue_figures("generation", _queue_figures)
+    run_values.register(_run_values)
+
+
+def _run_values(student: Any, item: Any, from_run: dict[str, Any]) -> Any:
+    from exercises.your_run import run_values_for
+
+    return run_values_for(student, item, from_run)

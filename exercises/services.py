@@ -514,10 +514,13 @@ def jobs_run(job_id: int, *, worker: str | None = None) -> list[int]:
 
 
 def _record_model(batch: list[GenerationJob], info: ModelInfo) -> None:
+    from exercises.reproduce import environment
+
     GenerationJob.objects.filter(pk__in=[j.pk for j in batch]).update(
         device=f"{info.device} ({info.dtype})",
         model_id=info.model_id[:300],
         model_revision=info.revision[:100],
+        environment=environment(info),
         untrained_model=info.untrained,
     )
 

@@ -106,3 +106,12 @@ def sweep_generation_jobs() -> dict[str, list[int]]:
     """Periodic (celery beat): re-queue abandoned jobs and republish unpublished ones."""
     report = services.jobs_sweep()
     return {"requeued": report.requeued, "failed": report.failed, "published": report.published}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_rerun(rerun_id: int) -> str:
+    """Re-run a finished job and compare its outputs (``exercises.reruns``); idempotent."""
+    from exercises.reruns import rerun_execute
+
+    rerun = rerun_execute(int(rerun_id))
+    return "skipped" if rerun is None else f"{rerun.status} {rerun.verdict}".strip()

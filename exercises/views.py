@@ -122,6 +122,25 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def job_rerun(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Re-run a finished job and compare (a teacher, or its student once they appealed)."""
+    from exercises.reruns import rerun_request
+
+    job = access.job_for_user(request.user, job_id)
+    try:
+        rerun_request(job=job, by=request.user)
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The re-run is queued; its verdict appears here."))
+    back = request.POST.get("next") or ""
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back + "#reruns")
+    return redirect(reverse("exercises:submission", args=[job.submission_id]) + "#reruns")
+
+
+@login_required
 @require_GET
 def output_file(request: HttpRequest, output_id: int, name: str) -> HttpResponseBase:
     """A generated image, frame or text file, to the student who made it and the course's

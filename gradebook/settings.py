@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "gradebook.quizzes",
     "gradebook.progress",
     "gradebook.grades",
+    "gradebook.discussion",
     "gradebook.ui",
     "exercises",
 ]
@@ -342,7 +343,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"exercises.tasks.run_generation_job": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {
+    "exercises.tasks.run_generation_job": {"queue": "gpu"},
+    "exercises.tasks.run_rerun": {"queue": "gpu"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

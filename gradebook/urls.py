@@ -14,6 +14,7 @@ api_patterns = [
     path("", include("gradebook.quizzes.api_urls")),
     path("", include("gradebook.progress.api_urls")),
     path("", include("gradebook.grades.api_urls")),
+    path("", include("gradebook.discussion.api_urls")),
     path("", include("exercises.api_urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI inserts <style> elements as it renders: the one page whose styles (never its
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("teach/", include("gradebook.grades.urls")),
     path("grades/", include("gradebook.grades.student_urls")),
+    path("discussion/", include("gradebook.discussion.urls")),
     path("exercises/", include("exercises.urls")),
     path("courses/", include("gradebook.courses.urls")),
     path("lti/", include("gradebook.lti.urls")),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -18,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gradebook.grades import access, attachments, selectors, services
+from gradebook.grades import access, appeals, attachments, selectors, services
 from gradebook.grades.models import RegradeChange, RegradeRun
 from gradebook.grades.rubric import review_plan
 from gradebook.quizzes.models import Attempt
+from gradebook.refusals import Refusal
 
 
 def _points(score: float | None, max_points: float) -> float | None:
@@ -456,3 +458,91 @@ class MyFeedbackView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_student(request.user, pk)
         return Response(selectors.feedback_for(attempt).as_dict())
+
+
+# --- Appeals ------------------------------------------------------------------------------------
+
+
+class AppealInput(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class AppealAnswerInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["keep", "change"])
+    reply = serializers.CharField(max_length=2000, allow_blank=True)
+    points = serializers.FloatField(required=False, allow_null=True, default=None)
+
+
+class MyAppealsView(APIView):
+    """A student's appeals on their own attempt, and a new one."""
+
+    @extend_schema(
+        summary="The student's appeals on their own attempt",
+        tags=["grades"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        attempt = access.attempt_for_student(request.user, pk)
+        rows = attempt.appeals.select_related("attempt__item", "student", "answered_by")
+        return Response(
+            {
+                "attempt": attempt.pk,
+                "can_appeal": appeals.can_appeal(attempt),
+                "appeals": [appeals.appeal_data(a) for a in rows.order_by("created_at", "id")],
+            }
+        )
+
+    @extend_schema(
+        summary="Ask a teacher to look at a graded attempt again (a reason is required)",
+        tags=["grades"],
+        request=AppealInput,
+        responses={201: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        attempt = access.attempt_for_student(request.user, pk)
+        body = AppealInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal = appeals.appeal_open(
+            attempt=attempt, student=request.user, comment=body.validated_data["comment"]
+        )
+        return Response(appeals.appeal_data(appeal), status=status.HTTP_201_CREATED)
+
+
+class AppealsView(APIView):
+    @extend_schema(
+        summary="Appeals in the teacher's courses (?state=open|kept|changed|all, default open)",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        state = request.query_params.get("state", "open")
+        if state not in ("open", "kept", "changed", "all"):
+            raise Refusal(
+                _("state: '%(s)s' is not one of open, kept, changed, all.") % {"s": state},
+                field="state",
+            )
+        rows = appeals.appeals_for_teacher(access.attempts_for_teacher(request.user), state=state)
+        return Response({"appeals": [appeals.appeal_data(a) for a in rows[:500]]})
+
+
+class AppealAnswerView(APIView):
+    @extend_schema(
+        summary="Answer an appeal: keep the grade or change it, with a reply to the student",
+        tags=["teach"],
+        request=AppealAnswerInput,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appeal = (
+            appeals.appeals_for_teacher(access.attempts_for_teacher(request.user), state="all")
+            .filter(pk=pk)
+            .first()
+        )
+        if appeal is None:
+            raise Http404("No such appeal.")
+        body = AppealAnswerInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal = appeals.appeal_answer(appeal=appeal, by=request.user, **body.validated_data)
+        return Response(appeals.appeal_data(appeal))

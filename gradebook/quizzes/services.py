@@ -39,6 +39,7 @@ from gradebook.progress.services import (
     may_skip_progress_lock,
     on_attempt_scored,
 )
+from gradebook.quizzes import run_values
 from gradebook.quizzes.models import Attempt, AttemptStatus
 from gradebook.quizzes.signals import announce
 from gradebook.refusals import Refusal
@@ -87,6 +88,24 @@ class IdempotencyKeyReused(SubmitError):
         )
 
 
+class NoRunYet(SubmitError):
+    """A "your run" item answered before the student has a run to be asked about."""
+
+    code = "no_run"
+    status = 409
+
+    def __init__(self, run: run_values.NoRun) -> None:
+        super().__init__(
+            gettext(
+                "This question is about your own run of “%(exercise)s”: run the exercise "
+                "first, then answer."
+            )
+            % {"exercise": run.exercise_title},
+            field=None,
+        )
+        self.url = run.url
+
+
 def variant_seed(student: Any, item: Item) -> int:
     """A stable seed per (student, item): the same student always sees the same variant.
 
@@ -98,10 +117,24 @@ def variant_seed(student: Any, item: Item) -> int:
 
 
 def variant_params(student: Any, item: Item) -> dict[str, Any]:
-    """The parameter values of this student's variant of ``item`` ({} when it has none)."""
+    """The parameter values of this student's variant of ``item`` ({} when it has none).
+
+    A "your run" item (``from_run``) takes them from the student's own model run instead.
+    """
+    return _params(student, item, refuse_without_run=False)
+
+
+def _params(student: Any, item: Item, *, refuse_without_run: bool) -> dict[str, Any]:
     if not item.spec.get("params"):
         return {}
-    return graders.variant(item.spec, variant_seed(student, item))
+    params = graders.variant(item.spec, variant_seed(student, item))
+    if "from_run" in item.spec:
+        run = run_values.run_for(student, item)
+        if isinstance(run, run_values.RunValues):
+            return run_values.overlay(params, run)
+        if isinstance(run, run_values.NoRun) and refuse_without_run:
+            raise NoRunYet(run)
+    return params
 
 
 def retry_factor(penalty: float, number: int) -> float:
@@ -295,7 +328,7 @@ def submit_answer(
 
     # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed
     # key is graded again for nothing, which is rare and cheaper than a query on every answer.
-    params = variant_params(student, item)
+    params = _params(student, item, refuse_without_run=True)
     graded = _grade(item, response, params)
     revision_id = hotpath.revision_id(item)
 
