@@ -577,7 +577,9 @@ def _apply_changes(run: RegradeRun, *, by: Any, reason: str) -> tuple[int, int]:
     """
     changes = RegradeChange.objects.filter(run=run)
     attempt_ids = changes.values("attempt_id")
-    list(Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk").values("pk"))
+    locked = Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk")
+    for _pk in locked.values_list("pk", flat=True).iterator(chunk_size=10_000):
+        pass  # each row is locked as it is read; nothing is kept
     current = Attempt.objects.filter(pk=OuterRef("attempt_id"))
     last_change = GradeChange.objects.filter(attempt_id=OuterRef("attempt_id")).order_by("-id")
     seen = changes.annotate(
