@@ -42,10 +42,11 @@ def alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # a zombie still answers kill(0): read its state
+    # a zombie still answers kill(0): read its state. It may be reaped between the two calls,
+    # and reading /proc of a process reaped mid-read raises ProcessLookupError, not ENOENT.
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return False
 
 
