@@ -1,13 +1,18 @@
 """Answer submission under load: submit vs a bare one-row DRF endpoint, side by side.
 
 Sets up its own PostgreSQL database, imports the sample bank, enrols N students with API
-tokens, starts gunicorn on 127.0.0.1 with persistent database connections
+tokens, starts the app server (gunicorn, or granian with ``--server granian``) on 127.0.0.1
+with persistent database connections
 (``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCH=1``: the bench app), then
 drives both endpoints with ``wrk`` (N connections, one student token per request in turn,
 a fresh Idempotency-Key each time), alternating bare/submit for a few rounds so that both see
 the same machine load. Prints a Markdown table (medians over rounds) for docs/benchmarks.md.
 
     .venv/bin/python scripts/load_submit.py --students 100 --duration 20 --rounds 3
+    .venv/bin/python scripts/load_submit.py --server granian --workers 4 --threads 1
+
+``scripts/compare_servers.py`` runs it once per server configuration, one after another, and
+tabulates them side by side.
 
 Only 127.0.0.1 is ever contacted. ``wrk`` comes from Debian (apt-get install wrk).
 """
@@ -36,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # so the script works from a clean export of the repository as well as from the work tree.
 PY = sys.executable
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+GRANIAN = str(Path(sys.executable).parent / "granian")
 
 
 def django_side(call: str) -> list[str]:
@@ -201,11 +207,17 @@ def wait_until_serving(port: int, workers: int, timeout: float = 120.0) -> None:
             continue
         quick = quick + 1 if time.monotonic() - started < 0.5 else 0
     if quick < 4 * workers:
-        sys.exit(f"gunicorn on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
+        sys.exit(f"the app server on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
 
 
 #: Processes whose CPU time is charged to the requests, by their command name.
-CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
+CPU_GROUPS = {
+    "gunicorn": "app",
+    "granian": "app",
+    "postgres": "postgres",
+    "redis-server": "redis",
+    "wrk": "wrk",
+}
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -255,6 +267,28 @@ def parse_wrk(text: str) -> dict[str, float]:
     }
 
 
+def server_command(args: argparse.Namespace) -> list[str]:
+    """The command line of the app server under test, both with a 2048-connection backlog."""
+    if args.server == "granian":
+        return [
+            GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(args.port),
+            "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+            "--backlog", "2048", "--log-level", "warning", "--no-ws",
+            "gradebook.wsgi:application",
+        ]  # fmt: skip
+    return [
+        GUNICORN, "gradebook.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+        "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
+        "--backlog", "2048", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def server_label(args: argparse.Namespace) -> str:
+    if args.server == "granian":
+        return f"granian {args.workers} workers x {args.threads} blocking threads (WSGI)"
+    return f"gunicorn {args.workers} x {args.worker_class} (threads {args.threads})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -267,9 +301,15 @@ def main() -> None:
         "--rounds", type=int, default=3, help="bare/submit pairs (medians reported)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="the WSGI server"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="app server worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="threads per worker (gunicorn --threads, granian --blocking-threads)",
+    )  # fmt: skip
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8199)
     parser.add_argument(
@@ -291,9 +331,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print where one submit spends its CPU, then stop"
     )
+    parser.add_argument("--json", help="also write the medians to this file (compare_servers.py)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
+    if args.server == "granian" and not Path(GRANIAN).exists():
+        sys.exit("granian is not installed in this venv: pip install -r requirements/dev.txt")
     if "127.0.0.1" not in args.database_url:
         sys.exit("This script only talks to 127.0.0.1.")
 
@@ -353,14 +396,7 @@ def main() -> None:
         path.write_text("THREADS_SEEN = 0\n" + lua)
         return path
 
-    gunicorn = subprocess.Popen(
-        [
-            GUNICORN, "gradebook.wsgi:application", "-b", f"127.0.0.1:{args.port}",
-            "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
-            "--backlog", "2048", "--log-level", "warning",
-        ],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+    server = subprocess.Popen(server_command(args), env=env, cwd=ROOT)
     results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": []}
     paced: dict[tuple[int, str], dict[str, float]] = {}
     paces = [int(p) for p in args.paced.split(",") if p.strip()]
@@ -413,8 +449,8 @@ def main() -> None:
                 paced[(pace, name)] = result
                 print(f"paced {pace} ms {name:6s} {json.dumps(result)}", file=sys.stderr)
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
 
     counts = run(django_side("stored_counts()"), env).strip().splitlines()[-1].split()
 
@@ -426,7 +462,7 @@ def main() -> None:
     cache = args.cache_url.split("://")[0]
     print(
         f"{args.students} concurrent students, {args.duration} s x {args.rounds} rounds per "
-        f"endpoint, gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), "
+        f"endpoint, {server_label(args)}, "
         f"PostgreSQL DB_CONN_MAX_AGE=600, throttle counters in {cache}"
     )
     print()
@@ -440,7 +476,7 @@ def main() -> None:
             f"{med(name, 'p90'):.1f} | {med(name, 'p99'):.1f} | {bad:.0f} | {rounds} |"
         )
     print()
-    groups = list(CPU_GROUPS.values())
+    groups = list(dict.fromkeys(CPU_GROUPS.values()))
     print("| CPU ms per request, by process | " + " | ".join(groups) + " | all |")
     print("|---|" + "---|" * (len(groups) + 1))
     for name in ("bare", "submit"):
@@ -475,6 +511,20 @@ def main() -> None:
         f"submit / bare throughput: {ratio:.2f}x; rows written: {counts[0]} attempts, "
         f"{counts[1]} bare rows"
     )
+    if args.json:
+        summary = {
+            "server": server_label(args),
+            "bare_rps": med("bare", "rps"),
+            "submit_rps": med("submit", "rps"),
+            "ratio": ratio,
+            "submit_p99_ms": med("submit", "p99"),
+            "cpu_ms": {name: {g: med(name, f"cpu_{g}") for g in groups} for name in results},
+            "paced": {
+                f"{pace} {name}": {k: r[k] for k in ("rps", "p50", "p99", "non2xx")}
+                for (pace, name), r in paced.items()
+            },
+        }
+        Path(args.json).write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

@@ -117,3 +117,35 @@ def test_a_run_works_from_a_thread_whose_event_loop_is_running(load_submit):
     [result] = results
     assert isinstance(result, dict), result
     assert result["n"] > 0 and result["non2xx"] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected", "label"),
+    [
+        (
+            ["--server", "granian", "--workers", "2", "--threads", "4"],
+            ["--workers", "2", "--blocking-threads", "4"],
+            "granian 2 workers x 4 blocking threads (WSGI)",
+        ),
+        (
+            ["--workers", "4", "--worker-class", "gthread", "--threads", "4"],
+            ["-w", "4", "-k", "gthread", "--threads", "4"],
+            "gunicorn 4 x gthread (threads 4)",
+        ),
+    ],
+)
+def test_each_server_is_started_with_its_workers_and_threads(load_submit, argv, expected, label):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", default="gunicorn")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8199)
+    args = parser.parse_args(argv)
+    command = " ".join(load_submit.server_command(args))
+    assert " ".join(expected) in command and "127.0.0.1" in command
+    assert "gradebook.wsgi:application" in command
+    assert ("--interface wsgi" in command) == (args.server == "granian")
+    assert load_submit.server_label(args) == label
