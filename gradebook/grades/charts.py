@@ -56,15 +56,9 @@ def item_charts(item: Item) -> list[Chart]:
         x_label=_("Tries"),
         y_label=_("Students"),
     )
-    tags = list(
-        Attempt.objects.filter(item=item)
-        .exclude(misconception="")
-        .values("misconception")
-        .annotate(n=Count("id"))
-        .order_by("-n", "misconception")
-        .values_list("misconception", "n")[:MISCONCEPTIONS_SHOWN]
+    misconceptions = misconception_chart(
+        f"chart-mis-{item.pk}", _top_tags(Attempt.objects.filter(item=item))
     )
-    misconceptions = misconception_chart(f"chart-mis-{item.pk}", tags)
     return [scores, tries, misconceptions]
 
 
@@ -81,6 +75,17 @@ def _tries_bins(first_right: Iterable[int | None]) -> list[tuple[str, int]]:
         else:
             counts[str(n)] += 1
     return list(counts.items())
+
+
+def _top_tags(attempts: Any) -> list[tuple[str, int]]:
+    """The most frequent misconception tags among ``attempts``, with their counts."""
+    return list(
+        attempts.exclude(misconception="")
+        .values("misconception")
+        .annotate(n=Count("id"))
+        .order_by("-n", "misconception")
+        .values_list("misconception", "n")[:MISCONCEPTIONS_SHOWN]
+    )
 
 
 def misconception_chart(chart_id: str, tags: list[tuple[str, int]]) -> Chart:
@@ -113,14 +118,7 @@ def course_charts(course: Course) -> list[Chart]:
         x_label=_("Day"),
         y_label=_("Items solved"),
     )
-    tags = list(
-        Attempt.objects.filter(item__course=course)
-        .exclude(misconception="")
-        .values("misconception")
-        .annotate(n=Count("id"))
-        .order_by("-n", "misconception")
-        .values_list("misconception", "n")[:MISCONCEPTIONS_SHOWN]
-    )
+    tags = _top_tags(Attempt.objects.filter(item__course=course))
     return [progress, misconception_chart(f"chart-mis-course-{course.pk}", tags)]
 
 

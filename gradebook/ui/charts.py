@@ -131,6 +131,41 @@ def _ticks(top_value: float, step: float, top_y: float, bottom_y: float) -> list
     ]
 
 
+def _frame(
+    kind: str,
+    chart_id: str,
+    title: str,
+    data: Sequence[tuple[str, float]],
+    description: str,
+    x_label: str,
+    y_label: str,
+    value_format: str,
+    width: int,
+    height: int,
+) -> tuple[Chart, float, float]:
+    """The chart without its marks, the top of its plot area and its axis' top value."""
+    chart = Chart(
+        id=chart_id,
+        kind=kind,
+        title=title,
+        description=description,
+        x_label=x_label,
+        y_label=y_label,
+        headers=(x_label, y_label),
+        rows=[(label, value_format.format(value)) for label, value in data],
+        width=width,
+        height=height,
+        plot_bottom=height - BOTTOM,
+        plot_right=width - RIGHT,
+    )
+    plot_top = TOP + 12  # room for the highest mark's value
+    if not data:
+        return chart, plot_top, 1.0
+    top_value, step = axis(max(value for _, value in data))
+    chart.ticks = _ticks(top_value, step, plot_top, chart.plot_bottom)
+    return chart, plot_top, top_value
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -144,25 +179,11 @@ def bar_chart(
     height: int = HEIGHT,
 ) -> Chart:
     """Vertical bars, one per (label, value), each with its value printed above it."""
-    chart = Chart(
-        id=chart_id,
-        kind="bars",
-        title=title,
-        description=description,
-        x_label=x_label,
-        y_label=y_label,
-        headers=(x_label, y_label),
-        rows=[(label, value_format.format(value)) for label, value in data],
-        width=width,
-        height=height,
-        plot_bottom=height - BOTTOM,
-        plot_right=width - RIGHT,
+    chart, plot_top, top_value = _frame(
+        "bars", chart_id, title, data, description, x_label, y_label, value_format, width, height
     )
     if not data:
         return chart
-    plot_top = TOP + 12  # room for the tallest bar's value
-    top_value, step = axis(max(value for _, value in data))
-    chart.ticks = _ticks(top_value, step, plot_top, chart.plot_bottom)
     slot = (chart.plot_right - LEFT) / len(data)
     bar = min(MAX_BAR, slot - min(12.0, slot * 0.2))
     for i, (label, value) in enumerate(data):
@@ -195,25 +216,11 @@ def line_chart(
     max_labels: int = 6,
 ) -> Chart:
     """A line through (label, value) points in order, with a marker on each point."""
-    chart = Chart(
-        id=chart_id,
-        kind="line",
-        title=title,
-        description=description,
-        x_label=x_label,
-        y_label=y_label,
-        headers=(x_label, y_label),
-        rows=[(label, value_format.format(value)) for label, value in data],
-        width=width,
-        height=height,
-        plot_bottom=height - BOTTOM,
-        plot_right=width - RIGHT,
+    chart, plot_top, top_value = _frame(
+        "line", chart_id, title, data, description, x_label, y_label, value_format, width, height
     )
     if not data:
         return chart
-    plot_top = TOP + 12
-    top_value, step = axis(max(value for _, value in data))
-    chart.ticks = _ticks(top_value, step, plot_top, chart.plot_bottom)
     n = len(data)
     inner = chart.plot_right - LEFT - 24
     every = max(1, math.ceil(n / max_labels))
