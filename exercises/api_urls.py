@@ -25,4 +25,5 @@ urlpatterns = [
         name="api-exercise-reflection",
     ),
     path("exercises/jobs/<int:job_id>/retry/", api.JobRetry.as_view(), name="api-exercise-retry"),
+    path("exercises/jobs/<int:job_id>/rerun/", api.JobRerun.as_view(), name="api-exercise-rerun"),
 ]

@@ -101,6 +101,9 @@ class GenerationJob(models.Model):
     )
     timings = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True, help_text="Metadata: scoreboard, seed, ...")
+    environment = models.JSONField(
+        default=dict, blank=True, help_text="Library versions and device: what a re-run needs."
+    )
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -248,3 +251,50 @@ class GenerationOutput(models.Model):
         if not self.file:
             return None
         return reverse("exercises:output", args=[self.pk, self.filename])
+
+
+class RerunStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Verdict(models.TextChoices):
+    REPRODUCED = "reproduced"  # byte-equal outputs
+    WITHIN_TOLERANCE = "within_tolerance"  # equal within the stated tolerance (other device)
+    DIFFERS = "differs"
+
+
+class Rerun(models.Model):
+    """A job run again from what it recorded, and how the new outputs compare with the stored.
+
+    A disputed output can be checked: the same model, settings and seed, on whatever device the
+    worker has. The outputs are compared, not stored (the job's own files stay the record);
+    ``differences`` says what differs in words a teacher can act on.
+    """
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="reruns")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=RerunStatus.choices, default=RerunStatus.QUEUED
+    )
+    environment = models.JSONField(default=dict, blank=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    differences = models.JSONField(default=list, blank=True)
+    measures = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rerun {self.pk} of job {self.job_id} ({self.status} {self.verdict})"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in (RerunStatus.QUEUED, RerunStatus.RUNNING)

@@ -66,6 +66,9 @@ logger = logging.getLogger(__name__)
 class QuotaExceeded(ExerciseInputError):
     """The student already has the most jobs waiting that one student may have."""
 
+    code = "too_many_waiting_jobs"
+    status = 429  # the student's own doing: their jobs are waiting
+
     def __init__(self, waiting: int, limit: int, *, retry_after: int = 60) -> None:
         super().__init__(
             {
@@ -74,14 +77,18 @@ class QuotaExceeded(ExerciseInputError):
                     "time). Wait for them to finish, then submit again."
                 )
                 % {"waiting": waiting, "limit": limit}
-            }
+            },
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 class QueueFull(ExerciseInputError):
     """The generation queue (the whole server's, or the course's share) is full: nothing was
-    stored; ``retry_after`` is an estimate, in seconds, of when there will be room."""
+    stored; ``retry_after`` is an estimate, in seconds, of when there will be room. Not the
+    student's doing, so 503 rather than 429."""
+
+    code = "generation_queue_full"
+    status = 503
 
     def __init__(self, *, scope: str, waiting: int, limit: int, retry_after: int) -> None:
         minutes = max(1, math.ceil(retry_after / 60))
@@ -95,8 +102,10 @@ class QueueFull(ExerciseInputError):
                 "The generation queue is full (%(waiting)s waiting). Nothing was sent; try "
                 "again in about %(minutes)s minutes."
             )
-        super().__init__({"form": text % {"waiting": waiting, "minutes": minutes}})
-        self.scope, self.waiting, self.limit, self.retry_after = scope, waiting, limit, retry_after
+        super().__init__(
+            {"form": text % {"waiting": waiting, "minutes": minutes}}, retry_after=retry_after
+        )
+        self.scope, self.waiting, self.limit = scope, waiting, limit
 
 
 class TransientJobError(Exception):
@@ -505,10 +514,13 @@ def jobs_run(job_id: int, *, worker: str | None = None) -> list[int]:
 
 
 def _record_model(batch: list[GenerationJob], info: ModelInfo) -> None:
+    from exercises.reproduce import environment
+
     GenerationJob.objects.filter(pk__in=[j.pk for j in batch]).update(
         device=f"{info.device} ({info.dtype})",
         model_id=info.model_id[:300],
         model_revision=info.revision[:100],
+        environment=environment(info),
         untrained_model=info.untrained,
     )
 

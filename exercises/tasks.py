@@ -5,11 +5,11 @@ imports torch, transformers or diffusers at module level. Models are loaded in e
 child by ``worker_process_init`` (never in the parent: CUDA breaks in forked children if the
 parent touched it, celery#3402), and only by workers that consume the ``gpu`` queue.
 
-Delivery guarantees (see ../shared/RELIABILITY.md): ``acks_late`` + ``reject_on_worker_lost``
-make a killed child's message come back; the attempt counter in the job row stops a job that
-always kills its worker from looping. Retries with backoff are for transient errors only
-(``TransientJobError``: the database went away); soft and hard time limits come from
-settings (CELERY_TASK_ANNOTATIONS) and stay below the Redis visibility timeout.
+Delivery guarantees (docs/deploy.md, "Upgrading without losing queued jobs"): ``acks_late``
+and ``reject_on_worker_lost`` make a killed child's message come back; the attempt counter in
+the job row stops a job that always kills its worker from looping. Retries with backoff are
+for transient errors only (``TransientJobError``: the database went away); soft and hard time
+limits come from settings (CELERY_TASK_ANNOTATIONS) and stay below the Redis visibility timeout.
 """
 
 from __future__ import annotations
@@ -106,3 +106,12 @@ def sweep_generation_jobs() -> dict[str, list[int]]:
     """Periodic (celery beat): re-queue abandoned jobs and republish unpublished ones."""
     report = services.jobs_sweep()
     return {"requeued": report.requeued, "failed": report.failed, "published": report.published}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_rerun(rerun_id: int) -> str:
+    """Re-run a finished job and compare its outputs (``exercises.reruns``); idempotent."""
+    from exercises.reruns import rerun_execute
+
+    rerun = rerun_execute(int(rerun_id))
+    return "skipped" if rerun is None else f"{rerun.status} {rerun.verdict}".strip()

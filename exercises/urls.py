@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:submission_id>/status/", views.submission_status, name="status"),
     path("<int:submission_id>/reflection/", views.submission_reflection, name="reflection"),
     path("jobs/<int:job_id>/retry/", views.job_retry, name="retry"),
+    path("jobs/<int:job_id>/rerun/", views.job_rerun, name="rerun"),
     path("outputs/<int:output_id>/<str:name>", views.output_file, name="output"),
 ]

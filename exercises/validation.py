@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
 
 DEFAULT_PROMPT_MAX = 500
@@ -48,20 +49,17 @@ LABELS = {
 }
 
 
-class ExerciseInputError(Exception):
-    """The input was refused; ``errors`` maps each bad field to a message. Nothing was stored."""
+class ExerciseInputError(Refusal):
+    """The input was refused; ``errors`` maps each bad field to a message. Nothing was stored.
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+    The first error is the ``Refusal``'s message and field (None for the key "form": the
+    form as a whole) for the API; HTML forms show every one of ``errors``.
+    """
+
+    def __init__(self, errors: dict[str, str], **refusal: Any) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(str(message), field=None if field == "form" else field, **refusal)
         self.errors = errors
-
-    @property
-    def field(self) -> str:
-        return next(iter(self.errors))
-
-    @property
-    def message(self) -> str:
-        return next(iter(self.errors.values()))
 
 
 @dataclass(frozen=True)

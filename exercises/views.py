@@ -20,7 +20,7 @@ from exercises import access, services
 from exercises.storage import serve_output
 from exercises.validation import ExerciseInputError, bounds_for, exercise_models
 from gradebook.quizzes import access as quiz_access
-from gradebook.quizzes.services import SubmitError
+from gradebook.refusals import Refusal
 
 
 def settings_from_post(spec: dict[str, Any], data: Any) -> dict[str, dict[str, Any]]:
@@ -52,14 +52,8 @@ def exercise_form(request: HttpRequest, item_id: int) -> HttpResponse:
                 settings_in=settings_from_post(item.spec, request.POST),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
-        except services.QuotaExceeded as error:
-            errors, status, retry_after = error.errors, 429, error.retry_after
-        except services.QueueFull as error:
-            errors, status, retry_after = error.errors, 503, error.retry_after
-        except ExerciseInputError as error:
-            errors, status = error.errors, 400
-        except SubmitError as error:
-            errors, status = {error.field or "form": error.message}, 400
+        except Refusal as error:
+            errors, status, retry_after = error.errors, error.status, error.retry_after
         else:
             return redirect("exercises:submission", submission.pk)
     response = render(
@@ -126,6 +120,25 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The generation was queued again."))
     return redirect("exercises:submission", job.submission_id)
+
+
+@login_required
+@require_POST
+def job_rerun(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Re-run a finished job and compare (a teacher, or its student once they appealed)."""
+    from exercises.reruns import rerun_request
+
+    job = access.job_for_user(request.user, job_id)
+    try:
+        rerun_request(job=job, by=request.user)
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The re-run is queued; its verdict appears here."))
+    back = request.POST.get("next") or ""
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back + "#reruns")
+    return redirect(reverse("exercises:submission", args=[job.submission_id]) + "#reruns")
 
 
 @login_required

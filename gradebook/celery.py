@@ -39,6 +39,8 @@ def _start_grader_pool(**kwargs: Any) -> None:
     """
     if not _grades_here:
         return
+    from gradebook.warmup import warm_up_graders
     from graders.pool import get_pool
 
     get_pool().warm_up()
+    warm_up_graders()  # and the in-process parsers the regrade's fast path uses

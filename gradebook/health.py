@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -100,27 +101,30 @@ def _broker_depths() -> dict[str, int | None]:
     return depths
 
 
+#: name -> figures(now) -> {figure: value}: what other apps add to ``queue_report`` (the
+#: exercises app adds its generation queue from its ``AppConfig.ready()``).
+_QUEUE_FIGURES: dict[str, Callable[[Any], dict[str, Any]]] = {}
+
+
+def register_queue_figures(name: str, figures: Callable[[Any], dict[str, Any]]) -> None:
+    """Add ``figures(now)`` to every ``queue_report`` (again: replaces ``name``'s entry)."""
+    _QUEUE_FIGURES[name] = figures
+
+
 def queue_report(*, now: object = None) -> dict[str, object]:
     """What waits where: generation jobs, LTI scores, broker queues. One query per figure."""
-    from datetime import timedelta
-
     from django.utils import timezone
 
-    from exercises.models import GenerationJob, JobStatus
     from gradebook.lti.models import ScoreSync, SyncStatus
 
     now = now or timezone.now()
-    queued = GenerationJob.objects.filter(status=JobStatus.QUEUED)
-    running = GenerationJob.objects.filter(status=JobStatus.RUNNING)
-    oldest = queued.order_by("queued_at").values_list("queued_at", flat=True).first()
-    stale_before = now - timedelta(seconds=settings.GENERATION_STALE_AFTER_S)
     pending = ScoreSync.objects.filter(status=SyncStatus.PENDING)
     oldest_score = pending.order_by("computed_at").values_list("computed_at", flat=True).first()
+    report: dict[str, object] = {}
+    for figures in _QUEUE_FIGURES.values():
+        report.update(figures(now))
     return {
-        "jobs_queued": queued.count(),
-        "jobs_running": running.count(),
-        "jobs_stale": running.filter(heartbeat_at__lt=stale_before).count(),
-        "oldest_queued_s": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
+        **report,
         "lti_scores_pending": pending.count(),
         "lti_scores_refused": ScoreSync.objects.filter(status=SyncStatus.FAILED).count(),
         "oldest_pending_score_s": (

@@ -8,6 +8,7 @@ shared volume). Helpers fail loudly on malformed values instead of silently usin
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "gradebook.quizzes",
     "gradebook.progress",
     "gradebook.grades",
+    "gradebook.discussion",
     "gradebook.ui",
     "exercises",
 ]
@@ -151,7 +153,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # SELECT 1 (gradebook/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "gradebook.db.postgresql"
     # The answer hot path's hand-written statements are prepared once per connection
-    # (gradebook.rawsql.hot_cursor); the ORM keeps Django's client-side binding, which never
+    # (gradebook.hotpath.hot_cursor); the ORM keeps Django's client-side binding, which never
     # prepares. Turn this off behind a pooler that cannot carry prepared statements
     # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -331,7 +333,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # The visibility timeout must exceed the hard time limit, or long jobs run twice
-    # (celery#5935); see ../shared/RELIABILITY.md.
+    # (celery#5935): docs/deploy.md, "Upgrading without losing queued jobs".
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
@@ -341,7 +343,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"exercises.tasks.run_generation_job": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {
+    "exercises.tasks.run_generation_job": {"queue": "gpu"},
+    "exercises.tasks.run_rerun": {"queue": "gpu"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -352,11 +357,13 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_float("CELERY_WORKER_PROC_ALIVE_TIMEOUT",
 
 # --- Benchmarks ----------------------------------------------------------------------------------
 
-# scripts/load_submit.py compares submit with a bare DRF endpoint that writes one row; that
-# endpoint exists only when this is on, and never in production.
-BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
-if PRODUCTION and BENCHMARK_ENDPOINTS:
-    raise ImproperlyConfigured("BENCHMARK_ENDPOINTS=1 is for load tests only, not PRODUCTION=1.")
+# The benchmark app (gradebook/bench/: the bare one-row endpoint scripts/load_submit.py
+# compares submit with, and its table) is installed only when asked for, never in production.
+BENCH = env_bool("BENCH", False)
+if PRODUCTION and BENCH:
+    raise ImproperlyConfigured("BENCH=1 is for load tests only, not PRODUCTION=1.")
+if BENCH:
+    INSTALLED_APPS += ["gradebook.bench"]
 
 # --- Grading and generation ---------------------------------------------------------------------
 
@@ -370,8 +377,13 @@ for _name, _value in (
     ("GRADER_POOL_SIZE", GRADER_POOL_SIZE),
     ("GRADER_MEMORY_MB", GRADER_MEMORY_MB),
 ):
-    if _value <= 0:
-        raise ImproperlyConfigured(f"{_name}={_value!r} must be greater than 0")
+    if not math.isfinite(_value) or _value <= 0:
+        raise ImproperlyConfigured(f"{_name}={_value!r} must be a finite number greater than 0")
+# The grader processes would quietly raise a smaller limit to this (graders.pool): say so.
+if GRADER_MEMORY_MB < 256:
+    raise ImproperlyConfigured(
+        f"GRADER_MEMORY_MB={GRADER_MEMORY_MB} is too small: a grader process needs at least 256"
+    )
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 TEXT_MODEL = env_str("TEXT_MODEL", str(MODELS_DIR / "smollm2-135m-instruct"))
 IMAGE_MODEL = env_str("IMAGE_MODEL", str(MODELS_DIR / "drawn-world-sd"))

@@ -1,6 +1,7 @@
 """Top-level routes. Each app owns its pages (``urls.py``) and its API (``api_urls.py``)."""
 
 from csp.decorators import csp_replace
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,6 +14,7 @@ api_patterns = [
     path("", include("gradebook.quizzes.api_urls")),
     path("", include("gradebook.progress.api_urls")),
     path("", include("gradebook.grades.api_urls")),
+    path("", include("gradebook.discussion.api_urls")),
     path("", include("exercises.api_urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI inserts <style> elements as it renders: the one page whose styles (never its
@@ -23,6 +25,8 @@ api_patterns = [
         name="api-docs",
     ),
 ]
+if apps.is_installed("gradebook.bench"):  # BENCH=1: load tests only, never production
+    api_patterns.append(path("", include("gradebook.bench.urls")))
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -32,6 +36,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("teach/", include("gradebook.grades.urls")),
     path("grades/", include("gradebook.grades.student_urls")),
+    path("discussion/", include("gradebook.discussion.urls")),
     path("exercises/", include("exercises.urls")),
     path("courses/", include("gradebook.courses.urls")),
     path("lti/", include("gradebook.lti.urls")),

@@ -16,13 +16,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from graders import pool as _pool
-from graders.grading import NeedsSympy, fast_correct, grade_item, read
+from graders.grading import NeedsSympy, Undecidable, fast_correct, grade_item, read
 from graders.params import variant
 from graders.results import Interpretation, PartResult, Result, SpecError
 from graders.spec import InvalidSpec, Item, compile_item
 from graders.tolerance import Tolerance
 
-GRADER_VERSION = "1.0.0"
+# 2.0.0: exact equivalence, answer types, significant-figure modes, units (issue 14): some
+# verdicts change (x^3+1e-12 is no longer x^3; pi no longer meets "exactly 4 s.f.").
+GRADER_VERSION = "2.0.0"
 
 log = logging.getLogger("graders")
 
@@ -154,6 +156,14 @@ def handle_pool_request(request: dict[str, Any]) -> dict[str, Any]:
         result = grade_item(item, request["response"], request.get("params") or {}, slow=True)
     except TooBig as exc:
         result = Result("invalid", None, f"The answer is too large to check: {exc}.")
+    except Undecidable:
+        result = Result(
+            "undecided",
+            None,
+            "This answer could not be checked, so it was not counted. Try writing it more simply.",
+            [],
+            _first_interpretation(item, request["response"]),
+        )
     return {"result": result.to_dict()}
 
 
@@ -213,6 +223,9 @@ def answer_key(
     env = {k: float(v) for k, v in (params or {}).items() if isinstance(v, int | float)}
     out: dict[str, Interpretation] = {}
     for p in item.parts:
+        if p.struct is not None:  # an equation, interval, set or tuple
+            out[p.id] = Interpretation(True, p.struct.text(), p.struct.latex())
+            continue
         if p.type not in ("numeric", "symbolic") or p.key is None:
             continue
         text, latex = to_text(p.key), to_latex(p.key)
@@ -255,6 +268,8 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
                 else f" The answer is in {p.unit.text} unless you type another unit."
             )
         return text
+    if p.type == "symbolic" and p.struct is not None:
+        return _STRUCTURE_HELP[p.struct.kind]
     if p.type == "symbolic":
         vs = ", ".join(p.variables)
         text = "Type an expression" + (f" in {vs}" if vs else "") + "."
@@ -271,6 +286,15 @@ def input_help(spec: dict[str, Any], *, part: str | None = None) -> str:
         return "Choose all that apply." if p.multiple else "Choose one."
     return ""
 
+
+#: Help lines for structured answers: the shape to type, never the key's values.
+_STRUCTURE_HELP = {
+    "equation": "Type an equation, with one '='; any rearrangement of it counts.",
+    "inequality": "Type an inequality such as x > a, or an interval such as (a, b].",
+    "interval": "Type an interval such as [a, b) or (a, oo), or an inequality such as x > a.",
+    "set": "Type a set in braces, such as {a, b, c}; the order does not matter.",
+    "tuple": "Type the components in brackets, in order, such as (a, b).",
+}
 
 #: Natural-log examples for the help line; the first that is not the part's key is shown, so
 #: the help never states the answer (it once said "ln(10/3)" on the item whose key that is).

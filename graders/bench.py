@@ -38,6 +38,15 @@ NATURAL_LOG = {"id": "b-ln", "type": "symbolic", "text": "L = -log(0.3) in natur
 FACTORED = {"id": "b-fac", "type": "symbolic", "text": "Factor x^2+3x+2",
             "answer": "(x+1)*(x+2)", "variables": ["x"], "form": "factored"}  # fmt: skip
 
+EQUATION = {"id": "b-eq", "type": "symbolic", "text": "The line through (0, 1), slope 2?",
+            "answer": "y = 2x + 1", "variables": ["x", "y"]}  # fmt: skip
+INTERVAL = {"id": "b-int", "type": "symbolic", "text": "Solve 1 <= x + 1 < 3 for x.",
+            "answer": "[0, 2)", "variables": ["x"]}  # fmt: skip
+SET = {"id": "b-set", "type": "symbolic", "text": "The roots of (x-1)(x-2)(x-3)?",
+       "answer": "{1, 2, 3}"}  # fmt: skip
+SPEED = {"id": "b-speed", "type": "numeric", "text": "36 km in an hour: the speed in m/s?",
+         "answer": 10, "unit": "m/s", "tolerance": {"relative": 0.01}}  # fmt: skip
+
 C, I, V = "correct", "incorrect", "invalid"  # noqa: E741  (verdict shorthands)
 
 # class name -> (spec, key for the baseline, [(answer, verdict a teacher gives)])
@@ -136,6 +145,72 @@ CLASSES: dict[str, tuple[dict[str, Any], str, list[tuple[str, str]]]] = {
             ("(x+2)(x+1)", C),
             ("x^2+3x+2", I),
             ("(x+1)(x+3)", I),
+        ],
+    ),
+    "equations": (
+        EQUATION,
+        "2*x + 1 - y",
+        [
+            ("y = 2x + 1", C),
+            ("2x - y + 1 = 0", C),
+            ("2y = 4x + 2", C),
+            ("y - 2x = 1", C),
+            ("x = (y - 1)/2", C),
+            ("y = 2x - 1", I),
+            ("y = x + 1", I),
+            ("(y - 2x - 1)^2 = 0", I),
+            ("y = 2x + 1 + 10^(-20)", I),
+            ("2x + 1", V),
+        ],
+    ),
+    "intervals and inequalities": (
+        INTERVAL,
+        "Interval.Ropen(0, 2)",
+        [
+            ("[0, 2)", C),
+            ("0 <= x < 2", C),
+            ("2 > x >= 0", C),
+            ("[0.0, 4/2)", C),
+            ("[0, 2]", I),
+            ("(0, 2)", I),
+            ("[1, 3)", I),
+            ("x >= 0", I),
+            ("[0, oo]", V),
+            ("0, 2", V),
+        ],
+    ),
+    "sets": (
+        SET,
+        "FiniteSet(1, 2, 3)",
+        [
+            ("{1, 2, 3}", C),
+            ("{3, 2, 1}", C),
+            ("{1, 2, 2, 3}", C),
+            ("{6/6, sqrt(4), 3.0}", C),
+            ("\\{1,2,3\\}", C),
+            ("{1, 2}", I),
+            ("{1, 2, 3, 4}", I),
+            ("{1, 2, 4}", I),
+            ("{}", I),
+            ("1, 2, 3", V),
+        ],
+    ),
+    "compound units": (
+        SPEED,
+        "10",
+        [
+            ("10 m/s", C),
+            ("36 km/h", C),
+            ("10 m s^-1", C),
+            ("1000 cm/s", C),
+            ("22.37 mi/h", C),
+            ("32.8 ft/s", C),
+            ("600 m/min", C),
+            ("10 m", I),
+            ("36 m/s", I),
+            ("10 km/h", I),
+            ("10", V),
+            ("10 m/parsec", V),
         ],
     ),
     "decimal comma, thousands, unicode": (

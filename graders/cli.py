@@ -1,19 +1,23 @@
 """``python -m graders``: check answers against an item spec from the shell, and benchmark.
 
     python -m graders check SPEC.json ANSWER        # the Result as JSON; exit 0 for any verdict
-    python -m graders check SPEC.json --jsonl < answers.txt   # one answer per line
+    python -m graders check SPEC.json --jsonl < answers.jsonl # one JSON answer per line
     python -m graders check SPEC.json ANSWER --interpret     # what the answer is read as
     python -m graders validate SPEC.json            # spec errors, exit 2 when there are any
     python -m graders bench [--quick]               # library vs naive sympy, docs/benchmarks.md
 
 The spec file holds one item exactly as written in a bank (JSON, or YAML when PyYAML is
 installed). Exit status 2 means the spec is invalid (errors on stderr, each naming its field).
-For a multipart item, ANSWER (or each line) is a JSON object ``{"part_id": "answer"}``.
+For a multipart item, ANSWER is a JSON object ``{"part_id": "answer"}``. With ``--jsonl`` each
+stdin line is one JSON-encoded answer (``"4 s"``, ``"a\\nb"``, ``{"per_image": "4 s"}``) and
+exactly one JSON result line is printed for it, in order; a blank or unreadable line gets a
+result line with ``"error"`` and ``"outcome": "invalid"``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -69,16 +73,59 @@ def _check(args: argparse.Namespace) -> int:
         return grade(spec, _response(spec, raw), params=params, seed=args.seed).to_dict()
 
     if args.jsonl:
-        for line in sys.stdin:
-            raw = line.rstrip("\n")
-            if raw.strip():
-                print(json.dumps({"answer": raw, **one(raw)}, ensure_ascii=False))
+        _jsonl(spec, args, params)
         return 0
     if args.answer is None:
         print("give an ANSWER or --jsonl", file=sys.stderr)
         return EXIT_INVALID_SPEC
     print(json.dumps(one(args.answer), ensure_ascii=False, indent=2))
     return 0
+
+
+def _decode_line(line: str) -> Any:
+    """One ``--jsonl`` input line: a JSON string (the answer as typed), an object (a multipart
+    answer) or a list (several choices); a bare JSON number is taken as the text typed."""
+    text = line.strip()
+    if not text:
+        raise ValueError('the line is empty: expected a JSON string ("4 s") or object')
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"not JSON ({exc.msg} at column {exc.colno}): write each answer as a JSON string, "
+            f'for example "4 s", or an object for a multipart item'
+        ) from None
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{text} is not an answer: expected a JSON string or object")
+    if isinstance(value, int | float):
+        return text
+    if isinstance(value, str | dict | list):
+        return value
+    raise ValueError("expected a JSON string or object")  # pragma: no cover
+
+
+def _jsonl(spec: dict[str, Any], args: argparse.Namespace, params: Any) -> None:
+    """Exactly one output line per input line, in order, blank and bad lines included: a line
+    that cannot be graded gets ``{"line": n, "error": ..., "outcome": "invalid", ...}``."""
+    stdin = sys.stdin
+    if hasattr(stdin, "buffer"):  # answers are UTF-8 whatever the locale says
+        stdin = io.TextIOWrapper(stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    for n, line in enumerate(stdin, start=1):
+        out: dict[str, Any] = {"line": n}
+        try:
+            answer = _decode_line(line.removesuffix("\n").removesuffix("\r"))
+            out["answer"] = answer
+            if args.interpret:
+                if not isinstance(answer, str):
+                    raise ValueError("--interpret takes a JSON string on each line")
+                out.update(interpret(spec, answer, part=args.part, params=params).to_dict())
+            else:
+                out.update(grade(spec, answer, params=params, seed=args.seed).to_dict())
+        except ValueError as exc:
+            out.update(error=f"line {n}: {exc}", outcome="invalid", score=None, feedback=str(exc))
+        print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -93,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="grade answers against an item spec")
     check.add_argument("spec", help="the item spec: a JSON (or YAML) file")
     check.add_argument("answer", nargs="?", help="the answer (JSON for multipart items)")
-    check.add_argument("--jsonl", action="store_true", help="grade one answer per stdin line")
+    check.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="grade stdin: one JSON-encoded answer per line, one JSON result line each",
+    )
     check.add_argument("--interpret", action="store_true", help="only interpret the answer")
     check.add_argument("--part", help="with --interpret: the part id")
     check.add_argument("--params", help="params as JSON, for parameterised items")

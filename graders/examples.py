@@ -1,8 +1,8 @@
 """The course's practice questions and exercises as item specs (bank format).
 
 These are the exact specs the tests, the benchmark and ``graders/README.md`` use; the sample bank
-(``banks/``) carries the same items. Sources: ``../shared/seeds/`` (lesson 01 "Why models don't
-generate pixels directly", lesson 02 "Language generation vs media generation" and its
+(``banks/``) carries the same items. Sources: the course's lesson pages (lesson 01 "Why models
+don't generate pixels directly", lesson 02 "Language generation vs media generation" and its
 practice questions).
 """
 

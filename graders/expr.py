@@ -167,6 +167,63 @@ FUNCTIONS: dict[str, tuple[Callable[[float], float], Callable[[complex], complex
 }
 
 
+def _recip_arg(f: Callable[[float], float]) -> Callable[[float], float]:
+    def g(x: float) -> float:
+        if x == 0:
+            raise EvalError("division by zero")
+        return f(1.0 / x)
+
+    return g
+
+
+def _recip_arg_c(f: Callable[[complex], complex]) -> Callable[[complex], complex]:
+    return lambda z: f(1 / z)
+
+
+def _sign(x: float) -> float:
+    return float((x > 0) - (x < 0))
+
+
+def _real_only(f: Callable[[float], float]) -> Callable[[complex], complex]:
+    def g(z: complex) -> complex:
+        if z.imag != 0:
+            raise ValueError("floor, ceil and sign take real numbers")
+        return complex(f(z.real))
+
+    return g
+
+
+def _floor(x: float) -> float:
+    return float(math.floor(x))
+
+
+def _ceil(x: float) -> float:
+    return float(math.ceil(x))
+
+
+# Functions peers accept (PrairieLearn, STACK, Numbas): the reciprocal and hyperbolic families
+# and their inverses, sign, floor, ceil. Inverse secant and friends go through the reciprocal.
+FUNCTIONS.update(
+    {
+        "sech": (_recip(math.cosh), lambda z: 1 / cmath.cosh(z), r"\operatorname{sech}"),
+        "csch": (_recip(math.sinh), lambda z: 1 / cmath.sinh(z), r"\operatorname{csch}"),
+        "coth": (_recip(math.tanh), lambda z: 1 / cmath.tanh(z), r"\coth"),
+        "asinh": (math.asinh, cmath.asinh, r"\operatorname{arsinh}"),
+        "acosh": (math.acosh, cmath.acosh, r"\operatorname{arcosh}"),
+        "atanh": (math.atanh, cmath.atanh, r"\operatorname{artanh}"),
+        "asec": (_recip_arg(math.acos), _recip_arg_c(cmath.acos), r"\operatorname{arcsec}"),
+        "acsc": (_recip_arg(math.asin), _recip_arg_c(cmath.asin), r"\operatorname{arccsc}"),
+        "acot": (_recip_arg(math.atan), _recip_arg_c(cmath.atan), r"\operatorname{arccot}"),
+        "asech": (_recip_arg(math.acosh), _recip_arg_c(cmath.acosh), r"\operatorname{arsech}"),
+        "acsch": (_recip_arg(math.asinh), _recip_arg_c(cmath.asinh), r"\operatorname{arcsch}"),
+        "acoth": (_recip_arg(math.atanh), _recip_arg_c(cmath.atanh), r"\operatorname{arcoth}"),
+        "sign": (_sign, _real_only(_sign), r"\operatorname{sign}"),
+        "floor": (_floor, _real_only(_floor), r"\operatorname{floor}"),
+        "ceil": (_ceil, _real_only(_ceil), r"\operatorname{ceil}"),
+    }
+)
+
+
 def _factorial(v: float) -> float:
     if v != int(v) or v < 0:
         raise EvalError("factorial is defined here for whole numbers 0, 1, 2, ... only")
@@ -285,7 +342,12 @@ def _evc(n: Node, env: Mapping[str, complex]) -> complex:
         z = _evc(n.x, env)  # type: ignore[attr-defined]
         if z.imag != 0:
             raise ValueError("factorial of a complex number")
-        return complex(_factorial(z.real))
+        if z.real == int(z.real):
+            return complex(_factorial(z.real))
+        # x! of a variable at a sample point that is not whole: Gamma(x + 1), as sympy has it
+        if z.real > MAX_FACTORIAL:
+            raise OverflowError("too large")
+        return complex(math.gamma(z.real + 1))
     raise TypeError(f"unknown node {n!r}")
 
 
@@ -349,7 +411,7 @@ def _eve(n: Node, env: Mapping[str, complex]) -> tuple[complex, float]:
         r = FUNCTIONS[fn][1](x)
         if ex == 0:
             return r, 4 * _ULP * abs(r)
-        if fn in ("ln", "log10", "log2", "sqrt") and ex >= 0.5 * abs(x):
+        if fn in _STEPS or (fn in ("ln", "log10", "log2", "sqrt") and ex >= 0.5 * abs(x)):
             return r, math.inf
         lin = abs(_DERIVATIVES[fn](x, r)) * ex
         if ex > 1e-3 * (1 + abs(x)) or lin > 1e-3 * (1 + abs(r)):
@@ -379,7 +441,21 @@ _DERIVATIVES: dict[str, Callable[[complex, complex], complex]] = {
     "sinh": lambda x, r: cmath.cosh(x),
     "cosh": lambda x, r: cmath.sinh(x),
     "tanh": lambda x, r: 1 - r * r,
+    "sech": lambda x, r: r * cmath.tanh(x),
+    "csch": lambda x, r: r / cmath.tanh(x),
+    "coth": lambda x, r: 1 - r * r,
+    "asinh": lambda x, r: 1 / cmath.sqrt(x * x + 1),
+    "acosh": lambda x, r: 1 / cmath.sqrt(x * x - 1),
+    "atanh": lambda x, r: 1 / (1 - x * x),
+    "asec": lambda x, r: 1 / (x * x * cmath.sqrt(1 - 1 / (x * x))),
+    "acsc": lambda x, r: 1 / (x * x * cmath.sqrt(1 - 1 / (x * x))),
+    "acot": lambda x, r: 1 / (1 + x * x),
+    "asech": lambda x, r: 1 / (x * cmath.sqrt(1 - x * x)),
+    "acsch": lambda x, r: 1 / (x * x * cmath.sqrt(1 + 1 / (x * x))),
+    "acoth": lambda x, r: 1 / (1 - x * x),
 }
+# Steps: no derivative bounds a jump, so any input error makes the bound infinite.
+_STEPS = frozenset({"sign", "floor", "ceil"})
 
 
 #: Digits for :func:`evaluate_precise`: well past the ~16 of a float, so rounding after even
@@ -411,7 +487,28 @@ _PRECISE_FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
     "sinh": lambda c, z: c.sinh(z),
     "cosh": lambda c, z: c.cosh(z),
     "tanh": lambda c, z: c.tanh(z),
+    "sech": lambda c, z: c.sech(z),
+    "csch": lambda c, z: c.csch(z),
+    "coth": lambda c, z: c.coth(z),
+    "asinh": lambda c, z: c.asinh(z),
+    "acosh": lambda c, z: c.acosh(z),
+    "atanh": lambda c, z: c.atanh(z),
+    "asec": lambda c, z: c.acos(1 / z),
+    "acsc": lambda c, z: c.asin(1 / z),
+    "acot": lambda c, z: c.atan(1 / z),
+    "asech": lambda c, z: c.acosh(1 / z),
+    "acsch": lambda c, z: c.asinh(1 / z),
+    "acoth": lambda c, z: c.atanh(1 / z),
+    "sign": lambda c, z: c.sign(_real(c, z)),
+    "floor": lambda c, z: c.floor(_real(c, z)),
+    "ceil": lambda c, z: c.ceil(_real(c, z)),
 }
+
+
+def _real(c: Any, z: Any) -> Any:
+    if c.im(z) != 0:
+        raise ValueError("floor, ceil and sign take real numbers")
+    return c.re(z)
 
 
 def _precise_context() -> Any:

@@ -19,10 +19,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
+from graders import shorttext as _shorttext
+from graders import structured as _structured
 from graders import units as _units
+from graders.exact import (
+    FAST_MAX_DIGITS,
+    calculator_digits,
+    exact_params,
+    precise_compare,
+    rational_identity,
+    same_tree,
+)
 from graders.expr import (
+    Const,
     EvalError,
     EvalOverflow,
+    Name,
     Neg,
     Node,
     Num,
@@ -31,19 +44,25 @@ from graders.expr import (
     float_error,
     functions_in,
     has_decimal,
+    names_in,
     num_latex,
-    same_precisely,
     to_latex,
     to_text,
 )
 from graders.params import render_text
 from graders.parse import ParseError, parse
 from graders.results import Interpretation, PartResult, Result
-from graders.spec import Item, Part
+from graders.spec import SINGLE_TYPES, Item, Mistake, Part
+from graders.tolerance import count_sig_figs, write_with_figures
 
 
 class NeedsSympy(Exception):
     """The fast path cannot decide; rerun with sympy in the grader pool."""
+
+
+class Undecidable(Exception):
+    """Not even sympy, within its bounds, can confirm or refute the equality: the answer is
+    ``undecided`` (not a try), never a guess."""
 
 
 # Possessive quantifiers (++, *+): no backtracking, so matching is linear in the input even
@@ -63,6 +82,7 @@ class Reading:
     typed: str | None = None  # the literal, when the answer is a single number
     wrong_dim: _units.Unit | None = None
     si: float | None = None
+    unit: _units.Unit | None = None  # the unit typed, when it has the part's dimension
 
 
 @dataclass(slots=True)
@@ -122,7 +142,8 @@ def read_numeric(part: Part, raw: str) -> Reading:
         canonical = f"{canonical} {unit.text}"
         latex = rf"{latex}\,{unit.latex}"
     interp = Interpretation(True, canonical, latex, unit=unit.text if unit else None)
-    if unit is not None and unit.dim == _units.DIMENSIONLESS:
+    percent_item = part.unit is not None and part.unit.dim == _units.DIMENSIONLESS
+    if unit is not None and unit.dim == _units.DIMENSIONLESS and not percent_item:
         value *= unit.factor
         unit = None
     if part.unit is None:
@@ -132,6 +153,8 @@ def read_numeric(part: Part, raw: str) -> Reading:
             )
         return Reading(interp, node, value, typed)
     if unit is None:
+        if part.unit_required and percent_item:
+            return Reading(_invalid("add %: the answer is a percentage (for example 25%)", None))
         if part.unit_required:
             dim = _units.describe(part.unit.dim)
             return Reading(
@@ -141,7 +164,7 @@ def read_numeric(part: Part, raw: str) -> Reading:
     si = value * unit.factor
     if unit.dim != part.unit.dim:
         return Reading(interp, node, None, typed, wrong_dim=unit, si=si)
-    return Reading(interp, node, si / part.unit.factor, typed, si=si)
+    return Reading(interp, node, si / part.unit.factor, typed, si=si, unit=unit)
 
 
 def _literal(node: Node) -> str | None:
@@ -167,10 +190,123 @@ def read_symbolic(part: Part, raw: str) -> Reading:
     return Reading(interp, node)
 
 
+_TOO_LARGE = "the value is too large to evaluate"
+
+
+def _undefined_constant(node: Node) -> str | None:
+    """Why a part of ``node`` without variables has no real value (``x + 1/0``,
+    ``x*sqrt(-2)``, ``(-2)^(1/2)``), or None. Such an answer is unreadable (``invalid``, not a
+    try), as it is in a numeric item; a value merely too large for floats is left to sympy."""
+    found: list[str] = []
+
+    def visit(n: Node) -> bool:  # whether n holds a variable
+        if type(n) is Name:
+            return True
+        kids = [k for k in (getattr(n, a, None) for a in ("a", "b", "x", "arg")) if k is not None]
+        flags = [visit(k) for k in kids]
+        if any(flags):
+            for k, has_names in zip(kids, flags, strict=True):
+                if not has_names and not found and type(k) not in (Num, Const):
+                    try:
+                        evaluate(k)
+                    except EvalError as exc:
+                        if str(exc) != _TOO_LARGE:
+                            found.append(f"{to_text(k)} cannot be evaluated: {exc}")
+            return True
+        return False
+
+    visit(node)
+    return found[0] if found else None
+
+
 def read(part: Part, raw: str) -> Reading:
     if part.type == "numeric":
         return read_numeric(part, raw)
-    return read_symbolic(part, raw)
+    if part.struct is not None:
+        return read_structured(part, raw)[0]
+    r = read_symbolic(part, raw)
+    if r.interp.ok and r.node is not None and part.variables:  # the preview says it too
+        undefined = _undefined_constant(r.node)
+        if undefined is not None:
+            return Reading(_invalid(undefined))
+    return r
+
+
+def read_structured(part: Part, raw: str) -> tuple[Reading, _structured.Structure | None]:
+    """An equation, inequality, interval, set or tuple answer, read as the key's kind."""
+    kind = part.struct.kind if part.struct.kind != "inequality" else "interval"
+    try:
+        s = _structured.read(raw, kind, part.ctx)
+    except _structured.StructureError as exc:
+        return Reading(_invalid(exc.message, exc.pos)), None
+    for node in (*s.nodes, *(e for iv in s.intervals or () for e in (iv.lo, iv.hi) if e)):
+        problem = _undefined_constant(Neg(node)) if names_in(node) else None
+        if not names_in(node):
+            try:
+                evaluate(node)
+            except EvalError as exc:
+                if str(exc) != _TOO_LARGE:
+                    problem = f"{to_text(node)} cannot be evaluated: {exc}"
+        if problem is not None:
+            return Reading(_invalid(problem)), None
+    return Reading(Interpretation(True, s.text(), s.latex())), s
+
+
+def grade_structured(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Reading]:
+    r, s = read_structured(part, raw)
+    if s is None:
+        return _invalid_part(part, r), r
+
+    # Each piece's float values at the first two sample points, once: a set of n elements is
+    # matched against the key's in n*m comparisons, and most pairs differ plainly there.
+    params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
+    points = [{**params, **pt} for pt in sample_points(part)[:2]]
+    values: dict[int, tuple[Node, list[tuple[complex | None, float]]]] = {}
+
+    def floats(n: Node) -> list[tuple[complex | None, float]]:
+        hit = values.get(id(n))
+        if hit is None:
+            out: list[tuple[complex | None, float]] = []
+            for env in points:
+                try:
+                    out.append((evaluate_complex(n, env), float_error(n, env)))
+                except EvalError:
+                    out.append((None, math.inf))
+            hit = values[id(n)] = (n, out)  # n kept alive, so its id stays its own
+        return hit[1]
+
+    def exactly(a: Node, b: Node) -> bool:
+        verdict = _equivalent(a, b, part, ctx)
+        if verdict is None:
+            if not ctx.slow:
+                raise NeedsSympy
+            from graders.symbolic import equivalent_sympy
+
+            verdict = equivalent_sympy(
+                a, b, ctx.params, sample_points(part), positive=part.positive
+            )
+            if verdict is None:
+                raise Undecidable
+        return verdict
+
+    def same(a: Node, b: Node) -> bool:
+        for (va, ea), (vb, eb) in zip(floats(a), floats(b), strict=True):
+            if (
+                va is not None
+                and vb is not None
+                and not _close(va, vb)
+                and abs(va - vb) > 8 * (ea + eb)
+            ):
+                return False
+        return exactly(a, b)
+
+    # An equation's comparisons are one product each, built for the purpose: no pairs to sort
+    # out, so the float values are not worth computing first.
+    v = _structured.compare(s, part.struct, exactly if part.struct.kind == "equation" else same)
+    if v.correct:
+        return PartResult(part.id, "correct", 1.0, "Correct.", r.interp, weight=part.weight), r
+    hints = [v.feedback] if v.tag else []
+    return PartResult(part.id, "incorrect", 0.0, v.feedback, r.interp, v.tag, hints, part.weight), r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,23 +353,50 @@ def grade_numeric(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Readi
         ), r
     assert r.value is not None
     if tol.accepts(r.value, key):
-        if not tol.digits_ok(r.typed):
-            return PartResult(
-                part.id,
-                "incorrect",
-                0.0,
-                f"Right value, but give it {tol.describe()}.",
-                r.interp,
-                "precision",
-                [f"Count the digits you typed: the question asks for {tol.describe()}."],
-                part.weight,
-            ), r
+        if not tol.digits_ok(r.typed) or not tol.rounding_ok(r.value, r.typed, key):
+            return _digits_problem(part, r, key), r
+        problem = _units_problem(part, r)
+        if problem is not None:
+            return problem, r
         return PartResult(part.id, "correct", 1.0, "Correct.", r.interp, weight=part.weight), r
     res = _mistake(part, r, ctx)
     if res is not None:
         return res, r
     feedback, tag, hints = _numeric_hints(part, r, key, ctx)
     return PartResult(part.id, "incorrect", 0.0, feedback, r.interp, tag, hints, part.weight), r
+
+
+def _units_problem(part: Part, r: Reading) -> PartResult | None:
+    """With ``strict_units``: a right quantity in another unit than the item's is not right."""
+    if not part.strict_units or part.unit is None or r.unit is None:
+        return None
+    if r.unit.text == part.unit.text:
+        return None
+    msg = f"Right quantity, but give it in {part.unit.text}, as the question asks."
+    return PartResult(part.id, "incorrect", 0.0, msg, r.interp, "unit-strict", [msg], part.weight)
+
+
+def _digits_problem(part: Part, r: Reading, key: float) -> PartResult:
+    """A right value with the wrong digits: say the rule, and how to meet it."""
+    tol = part.tolerance
+    if r.typed is None:
+        msg = f"Right value, but type it as a number {tol.describe()}."
+        hint = f"Work it out and type the number itself: the question asks for {tol.describe()}."
+    elif tol.rounding is not None and tol.digits_ok(r.typed):
+        msg = f"Close, but not {tol.describe()}: check which way the last digit rounds."
+        hint = msg
+    else:
+        msg = f"Right value, but give it {tol.describe()}."
+        hint = f"Count the digits you typed: the question asks for {tol.describe()}."
+        if tol.kind == "sig_figs":
+            how = write_with_figures(r.typed, int(tol.value))
+            if how is not None:
+                got = count_sig_figs(r.typed)
+                figures = "significant figure" if got == 1 else "significant figures"
+                n = int(tol.value)
+                hint = f"Written as {r.typed}, it has {got} {figures}: write {how} for {n}."
+                msg = f"{msg} {hint}"
+    return PartResult(part.id, "incorrect", 0.0, msg, r.interp, "precision", [hint], part.weight)
 
 
 def _invalid_part(part: Part, r: Reading) -> PartResult:
@@ -245,9 +408,7 @@ def _mistake(part: Part, r: Reading, ctx: Context) -> PartResult | None:
     for m in part.mistakes:
         if part.type == "symbolic":
             if r.node is not None and _equivalent(r.node, m.node, part, ctx) is True:
-                return PartResult(
-                    part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-                )
+                return _mistake_result(part, m, r)
             continue
         try:
             mv = evaluate(m.node, env)
@@ -260,19 +421,22 @@ def _mistake(part: Part, r: Reading, ctx: Context) -> PartResult | None:
                 and r.si is not None
                 and math.isclose(r.si, mv * m.unit.factor, rel_tol=1e-6)
             ):
-                return PartResult(
-                    part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-                )
+                return _mistake_result(part, m, r)
             continue
         if r.value is None:
             continue
         if m.unit is not None and part.unit is not None:
             mv = mv * m.unit.factor / part.unit.factor
         if part.tolerance.accepts(r.value, mv) or math.isclose(r.value, mv, rel_tol=1e-6):
-            return PartResult(
-                part.id, "incorrect", 0.0, m.feedback, r.interp, m.tag, weight=part.weight
-            )
+            return _mistake_result(part, m, r)
     return None
+
+
+def _mistake_result(part: Part, m: Mistake, r: Reading) -> PartResult:
+    """A declared mistake's verdict: wrong, unless the author gave it credit (Moodle's
+    partial-credit answers are imported as mistakes with ``credit``)."""
+    outcome = "incorrect" if m.credit <= 0 else "correct" if m.credit >= 1 else "partially_correct"
+    return PartResult(part.id, outcome, m.credit, m.feedback, r.interp, m.tag, weight=part.weight)
 
 
 def _numeric_hints(
@@ -343,20 +507,36 @@ def _g(v: float) -> str:
 # Symbolic parts
 
 
+# Where the variables are sampled, by domain: positive (the default, as sympy's symbols are
+# here), half near 1 and half up to 12, so that answers equal only on a short interval
+# (|x - 3| and 3 - x) are told apart; "real" adds the mirror images, so sqrt(x^2) is |x|.
+_POSITIVE = [(0.5, 2.5), (2.5, 12.0)]
+_REAL = [(0.5, 2.5), (-12.0, -2.5), (2.5, 12.0), (-2.5, -0.5)]
+
+
 def _points(part: Part) -> list[dict[str, complex]]:
     seed = int.from_bytes(hashlib.blake2b(part.id.encode(), digest_size=8).digest(), "big")
     rng = random.Random(seed)
-    # Positive values (as sympy's symbols are here), half near 1 and half up to 12, so that
-    # answers equal only on a short interval (|x - 3| and 3 - x) are told apart.
-    ranges = [(0.5, 2.5) if i % 2 == 0 else (2.5, 12.0) for i in range(N_POINTS)]
-    return [{v: complex(rng.uniform(lo, hi)) for v in part.variables} for lo, hi in ranges]
+    out: list[dict[str, complex]] = []
+    for i in range(N_POINTS):
+        pt: dict[str, complex] = {}
+        for v in part.variables:
+            dom = part.domain.get(v, "positive")
+            if isinstance(dom, tuple):
+                lo, hi = dom
+            else:
+                ranges = _REAL if dom == "real" else _POSITIVE
+                lo, hi = ranges[i % len(ranges)]
+            pt[v] = complex(rng.uniform(lo, hi))
+        out.append(pt)
+    return out
 
 
-_POINTS_CACHE: dict[tuple[str, tuple[str, ...]], list[dict[str, complex]]] = {}
+_POINTS_CACHE: dict[tuple[Any, ...], list[dict[str, complex]]] = {}
 
 
 def sample_points(part: Part) -> list[dict[str, complex]]:
-    k = (part.id, part.variables)
+    k = (part.id, part.variables, tuple(part.domain.items()))
     pts = _POINTS_CACHE.get(k)
     if pts is None:
         pts = _points(part) if part.variables else [{}]
@@ -380,15 +560,54 @@ def _close(a: complex, b: complex) -> bool:
 
 
 def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
-    """True/False when sample points decide, None when they cannot (both undefined)."""
+    """False when sample points show a difference; True only when :mod:`graders.exact`
+    confirms the equality; None when neither can decide here (the grader pool tries sympy)."""
+    if same_tree(a, b):
+        return True
+    # Most wrong answers differ at the first point: a cheap "different" before any proof.
+    pts = sample_points(part)
+    if _sampled(a, b, part, ctx, pts[:1]) is False:
+        return False
+    params = exact_params(ctx.params)
+    cache = part.cache if b is part.key else None
+    same = rational_identity(a, b, params, cache=cache, positive=part.positive)
+    if same is True:
+        return True
+    loose = None if part.exact else calculator_digits(a, b)
+    if same is False and loose is None:
+        return False
+    sampled = _sampled(a, b, part, ctx)
+    if sampled is not True:
+        return sampled
+    rel_tol = 10.0 ** -(loose - 2) if loose else 0.0
+    max_digits = None if ctx.slow else FAST_MAX_DIGITS
+    return precise_compare(a, b, pts[:2], params, rel_tol, cache, max_digits)
+
+
+def _sampled(
+    a: Node,
+    b: Node,
+    part: Part,
+    ctx: Context,
+    points: list[dict[str, complex]] | None = None,
+) -> bool | None:
+    """False when the values differ at a sample point by more than the floats' rounding (or
+    than a precise recomputation allows); True when no point told them apart, which is not yet
+    "equal"; None when too few points have values (or floats overflow)."""
     params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
     good = 0
-    pts = sample_points(part)
-    for pt in pts:
+    pts = sample_points(part) if points is None else points
+    # The key's values at the sample points are the same for every answer: kept per part.
+    keep = part.cache if b is part.key and not params else None
+    for i, pt in enumerate(pts):
         env = {**params, **pt} if params else pt
         try:
             va: complex | None = evaluate_complex(a, env)
-            vb: complex | None = evaluate_complex(b, env)
+            vb: complex | None = keep.get(("float", i)) if keep is not None else None
+            if vb is None:
+                vb = evaluate_complex(b, env)
+                if keep is not None:
+                    keep[("float", i)] = vb
         except EvalOverflow:
             return None  # too large for floats: only sympy can tell
         except EvalError:
@@ -398,21 +617,72 @@ def _equivalent(a: Node, b: Node, part: Part, ctx: Context) -> bool | None:
             continue
         if va is None or vb is None:
             return False
-        if not _close(va, vb) and not _same_despite_rounding(a, b, va, vb, env):
+        if not _close(va, vb) and not _same_despite_rounding(a, b, va, vb, env, ctx):
             return False
         good += 1
     return True if good >= min(3, len(pts)) else None
 
 
 def _same_despite_rounding(
-    a: Node, b: Node, va: complex, vb: complex, env: Mapping[str, complex]
+    a: Node, b: Node, va: complex, vb: complex, env: Mapping[str, complex], ctx: Context
 ) -> bool:
-    """Whether two values floats call different are the same to 50 digits, where the floats'
-    own rounding could explain the difference (cancellation: ``exp(ln(E^2+1)) - 1 - E^2 + E``
-    with E = 8^8 is off by about 2); elsewhere they differ and no precise check is paid."""
+    """Whether two values floats call different may be the same, where the floats' own
+    rounding could explain the difference (cancellation: ``exp(ln(E^2+1)) - 1 - E^2 + E`` with
+    E = 8^8 is off by about 2; ``cos(2*pi*10^100)`` is 1); elsewhere they differ and no
+    precise check is paid."""
     if abs(va - vb) > 8 * (float_error(a, env) + float_error(b, env)):
         return False
-    return bool(same_precisely(a, b, env))
+    point = {k: v for k, v in env.items() if k not in ctx.params}
+    return precise_compare(a, b, [point], exact_params(ctx.params)) is not False
+
+
+def _real_at_a_point(node: Node, part: Part, ctx: Context) -> bool:
+    """Whether the answer has a real value at the first sample point (then neither of the
+    checks below can find a fault, and most wrong answers skip them)."""
+    params = {k: complex(v) for k, v in _float_params(ctx.params).items()}
+    try:
+        v = evaluate_complex(node, {**params, **sample_points(part)[0]})
+    except EvalError:
+        return False
+    return v.imag == 0
+
+
+def _no_real_value(node: Node, part: Part, ctx: Context) -> str | None:
+    """Why an answer that is not right has no real value at any sample point (``sqrt(-x)``
+    for positive x), or None: such an answer is unreadable (``invalid``, not a try)."""
+    params = _float_params(ctx.params)
+    for pt in sample_points(part):
+        env = {**params, **{k: v.real for k, v in pt.items()}}
+        try:
+            evaluate(node, env)
+            return None
+        except EvalError as exc:
+            if str(exc) == _TOO_LARGE:
+                return None
+            why = str(exc)
+    names = ", ".join(part.variables)
+    return f"{to_text(node)} has no real value for any allowed {names}: {why}"
+
+
+def _not_real_somewhere(node: Node, part: Part, ctx: Context) -> str | None:
+    """With ``assume_real``: why the answer has no real value at a sample point where the key
+    has one (``ln(-x^2)``, ``sqrt(x - 5)`` at x = 3), or None."""
+    params = _float_params(ctx.params)
+    assert part.key is not None
+    for pt in sample_points(part):
+        env = {**params, **{k: v.real for k, v in pt.items()}}
+        try:
+            evaluate(node, env)
+        except EvalError as exc:
+            if str(exc) == _TOO_LARGE:
+                continue
+            try:
+                evaluate(part.key, env)
+            except EvalError:
+                continue  # the key has no real value there either
+            where = ", ".join(f"{k} = {v.real:.3g}" for k, v in pt.items())
+            return f"{to_text(node)} is not a real number at {where}: {exc}"
+    return None
 
 
 def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
@@ -423,17 +693,35 @@ def _value_or_none(n: Node, env: Mapping[str, complex]) -> complex | None:
 
 
 def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Reading]:
+    if part.struct is not None:
+        return grade_structured(part, raw, ctx)
     r = read_symbolic(part, raw)
     if not r.interp.ok:
         return _invalid_part(part, r), r
     assert r.node is not None and part.key is not None
+    if part.assume_real:
+        unreal = _not_real_somewhere(r.node, part, ctx)
+        if unreal is not None:
+            r.interp = _invalid(unreal)
+            return _invalid_part(part, r), r
     same = _equivalent(r.node, part.key, part, ctx)
+    if same is not True and part.variables and not _real_at_a_point(r.node, part, ctx):
+        # Checked only here: a part without a value (x + 1/0) leaves none to the whole answer,
+        # so such an answer is never equal to the key.
+        unreal = _undefined_constant(r.node) or _no_real_value(r.node, part, ctx)
+        if unreal is not None:
+            r.interp = _invalid(unreal)
+            return _invalid_part(part, r), r
     if same is None:
         if not ctx.slow:
             raise NeedsSympy
         from graders.symbolic import equivalent_sympy
 
-        same = equivalent_sympy(r.node, part.key, _float_params(ctx.params))
+        same = equivalent_sympy(
+            r.node, part.key, ctx.params, sample_points(part), positive=part.positive
+        )
+        if same is None:
+            raise Undecidable
     if same:
         problem = _form_problem(part, r.node, ctx)
         if problem is None:
@@ -444,7 +732,8 @@ def grade_symbolic(part: Part, raw: str, ctx: Context) -> tuple[PartResult, Read
     res = _mistake(part, r, ctx)
     if res is not None:
         return res, r
-    if _equivalent(Neg(r.node), part.key, part, ctx):
+    # A hint, not a verdict: sample points that find no difference are enough to name it.
+    if _sampled(Neg(r.node), part.key, part, ctx):
         msg = "Check the sign: your answer is the negative of the right one."
         return PartResult(
             part.id, "incorrect", 0.0, msg, r.interp, "sign-error", [msg], part.weight
@@ -631,6 +920,10 @@ def grade_part(part: Part, response: Any, ctx: Context) -> tuple[PartResult, Rea
         return pr, r
     if part.type == "multiple_choice":
         return grade_choice(part, response), None
+    if part.type == "short_text":
+        return _shorttext.grade(part.spec, response, part_id=part.id, weight=part.weight), None
+    if part.type == "matching":
+        return _matching.grade(part.spec, response, part_id=part.id, weight=part.weight), None
     return grade_free_text(part, response), None
 
 
@@ -697,7 +990,7 @@ def fast_correct(item: Item, response: Any) -> Result | None:
 def grade_item(item: Item, response: Any, params: Mapping[str, Any], *, slow: bool) -> Result:
     text = render_text(item.spec, dict(params)) if params else item.spec.get("text", "")
     ctx = Context(params, slow, text=text)
-    if item.type in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if item.type in SINGLE_TYPES:
         part = item.parts[0]
         pr, _ = grade_part(part, response, ctx)
         return Result(

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from graders import units as _units
-from graders.expr import Bin, Call, Const, Fact, Name, Neg, Node, Num
+from graders.expr import Bin, Call, Const, Fact, Name, Neg, Node, Num, to_text
 
 MAX_CHARS = 1000
 MAX_TOKENS = 400
@@ -141,19 +141,22 @@ def normalize(raw: str) -> tuple[str, list[int] | None]:
 # ---------------------------------------------------------------------------------------------
 # Tokens
 
+# Letters of names: Latin, the micro sign, Greek (variables such as alpha typed as α), Hangul.
+_LETTERS = r"A-Za-z_µ\u0391-\u03c9\u03d1\u03d5\u03f5\uac00-\ud7a3"
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<grp>\d{1,3}(?:,\d{3})++(?!\d)(?:\.\d++)?)
   | (?P<num>(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)
-  | (?P<name>[A-Za-z_µ\uac00-\ud7a3][A-Za-z0-9_µ\uac00-\ud7a3]*)
+  | (?P<name>[LETTERS][0-9LETTERS]*)
   | (?P<cmd>\\(?:[A-Za-z]+|.))
   | (?P<op>\*\*|[-+*/^()!{}\[\]|,%])
-    """,
+    """.replace("LETTERS", _LETTERS),
     re.VERBOSE,
 )
 
 _WRAPPER_ARG = re.compile(r"\s*+\{([^{}]*+)\}")
+_SUBSCRIPT = re.compile(r"_(?:([A-Za-z0-9])|\{([A-Za-z0-9]++)\})")
 _LATEX_SKIP = {
     "\\left",
     "\\right",
@@ -198,6 +201,67 @@ FUNCTION_NAMES = {
     "tanh": "tanh",
     "log": "log",
 }
+# Names peers accept (PrairieLearn, STACK, Numbas, Open edX), each mapped to one function.
+FUNCTION_NAMES.update(
+    {
+        "cosec": "csc",
+        "sech": "sech",
+        "csch": "csch",
+        "cosech": "csch",
+        "coth": "coth",
+        "asec": "asec",
+        "arcsec": "asec",
+        "acsc": "acsc",
+        "arccsc": "acsc",
+        "arccosec": "acsc",
+        "acot": "acot",
+        "arccot": "acot",
+        "asinh": "asinh",
+        "arsinh": "asinh",
+        "arcsinh": "asinh",
+        "acosh": "acosh",
+        "arcosh": "acosh",
+        "arccosh": "acosh",
+        "atanh": "atanh",
+        "artanh": "atanh",
+        "arctanh": "atanh",
+        "asech": "asech",
+        "arsech": "asech",
+        "arcsech": "asech",
+        "acsch": "acsch",
+        "arcsch": "acsch",
+        "arccsch": "acsch",
+        "acoth": "acoth",
+        "arcoth": "acoth",
+        "arccoth": "acoth",
+        "sign": "sign",
+        "sgn": "sign",
+        "floor": "floor",
+        "ceil": "ceil",
+        "ceiling": "ceil",
+        "factorial": "factorial",
+    }
+)
+
+#: Greek letters typed as symbols (or as LaTeX commands) and the variable names they stand for:
+#: ``μ0`` is the variable ``mu0``, ``α`` is ``alpha``.
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ϑ": "theta", "ι": "iota", "κ": "kappa",
+    "λ": "lambda", "µ": "mu", "μ": "mu", "ν": "nu", "ξ": "xi", "ρ": "rho", "σ": "sigma",
+    "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+    "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Σ": "Sigma",
+    "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+}  # fmt: skip
+_GREEK_NAMES = frozenset(GREEK.values())
+
+
+def latin_name(name: str) -> str:
+    """``μ0`` -> ``mu0``, ``α`` -> ``alpha``: Greek letters spelled out."""
+    if name.isascii():
+        return name
+    return "".join(GREEK.get(ch, ch) for ch in name)
+
 
 _FUNC_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)\Z")
 
@@ -213,6 +277,12 @@ def tokenize(text: str) -> list[Token]:
         m = match(text, pos)
         if m is None:
             ch = text[pos]
+            if ch in "=<>≤≥":
+                raise ParseError(
+                    f"'{ch}' cannot be used here: this answer is one expression, not an equation "
+                    f"or inequality (type the expression alone, without '{ch}')",
+                    pos,
+                )
             raise ParseError(f"the character “{ch}” cannot be used in an answer", pos)
         kind = m.lastgroup
         s = m.group()
@@ -243,6 +313,12 @@ def tokenize(text: str) -> list[Token]:
                 if inner:
                     toks.append(("name", inner, start))
                 continue
+            if s[1:] in _GREEK_NAMES:  # \alpha, \mu_0, \mu_{0}
+                m3 = _SUBSCRIPT.match(text, pos)
+                if m3:
+                    pos = m3.end()
+                toks.append(("name", s[1:] + (m3.group(1) or m3.group(2) if m3 else ""), start))
+                continue
             toks.append(("cmd", s, start))
             continue
         if kind == "num":
@@ -271,6 +347,8 @@ class _Parser:
         self.i = 0
         self.ctx = ctx
         self.depth = 0
+        self.abs_depth = 0  # inside |...|: a '|' after an operand closes it
+        self.split: Node | None = None  # the last product split from a name (xy -> x*y)
 
     # -- helpers
     def peek(self) -> Token:
@@ -287,6 +365,13 @@ class _Parser:
             self.i += 1
             return
         if opener is not None:
+            if t[0] == "op" and t[1] == "," and opener[1] in "({[":
+                raise ParseError(
+                    f"'{opener[1]}...{text}' with commas is a list of values, but this answer "
+                    "is one value: type a single number or expression (decimals take a point: "
+                    "1.204)",
+                    t[2],
+                )
             raise ParseError(f"'{opener[1]}' is never closed: expected '{text}'", opener[2])
         raise ParseError(f"expected '{text}' {_here(t)}", t[2])
 
@@ -305,25 +390,49 @@ class _Parser:
         return fn
 
     def atom_for(self, name: str) -> Node | None:
-        if name in self.ctx.variables:
+        variables = self.ctx.variables
+        if name in variables:
             return Name(name)
         if name == "pi" or name == "e":
             return Const(name)
+        if variables:  # μ0 or mu_0 for the variable mu0, α for alpha
+            latin = latin_name(name)
+            for candidate in (latin, latin.replace("_", "")):
+                if candidate in variables:
+                    return Name(candidate)
         return None
 
     def split_name(self, name: str) -> Node | None:
-        """``xy`` -> x*y when every letter is a variable or constant (``2pi x`` style)."""
-        if len(name) < 2 or len(name) > 8:
+        """``xy`` -> x*y when the name is variables and constants side by side (``2pi x``
+        style; ``μ0α`` -> mu0*alpha), read from the left, longest name first."""
+        if len(name) < 2 or len(name) > 24:
             return None
-        atoms = [self.atom_for(c) for c in name]
-        if any(a is None for a in atoms):
+        atoms = self._split(latin_name(name)) if len(name) > 1 else None
+        if not atoms or len(atoms) < 2:
             return None
         node = atoms[0]
         assert node is not None
         for a in atoms[1:]:
             assert a is not None
             node = Bin("*", node, a)
+        self.split = node
         return node
+
+    def _split(self, name: str) -> list[Node] | None:
+        names = sorted((*self.ctx.variables, "pi", "e"), key=len, reverse=True)
+        out: list[Node] = []
+        i = 0
+        while i < len(name):
+            for v in names:
+                if name.startswith(v, i):
+                    atom = self.atom_for(v)
+                    assert atom is not None
+                    out.append(atom)
+                    i += len(v)
+                    break
+            else:
+                return None
+        return out
 
     def is_unit(self, t: Token) -> bool:
         if not self.ctx.units:
@@ -338,7 +447,8 @@ class _Parser:
             return True
         if kind == "name":
             return not self.is_unit(t) or self.atom_for(s) is not None
-        return kind == "op" and s in ("(", "{", "[")
+        # "|x||y|" is |x|*|y|; inside |...| a '|' after an operand closes it ("||x|+y|").
+        return kind == "op" and (s in ("(", "{", "[") or (s == "|" and self.abs_depth == 0))
 
     # -- grammar
     def expression(self) -> Node:
@@ -415,11 +525,15 @@ class _Parser:
         base = self.postfix()
         t = self.toks[self.i]
         if t[0] == "op" and t[1] == "^":
+            split = self.split
             self.i += 1
             self.operand_follows(t)
             self.enter(t[2])
             exp = self.unary()
             self.depth -= 1
+            if type(base) is Bin and base is split:
+                # Implicit multiplication binds looser than ^: xy^2 is x*y^2, nm^(-1) n*m^(-1).
+                return Bin("*", base.a, Bin("^", base.b, exp))
             return Bin("^", base, exp)
         return base
 
@@ -429,17 +543,29 @@ class _Parser:
             t = self.toks[self.i]
             if t[0] == "op" and t[1] == "!":
                 self.i += 1
-                node = Fact(node)
+                if type(node) is Bin and node is self.split:  # xy! is x*y!
+                    node = Bin("*", node.a, Fact(node.b))
+                    self.split = node
+                else:
+                    node = Fact(node)
             else:
                 return node
 
     def group(self, opener: Token, closer: str) -> Node:
         self.enter(opener[2])
-        if self.toks[self.i][0] == "op" and self.toks[self.i][1] == closer:
-            raise ParseError(f"empty '{opener[1]}{closer}'", opener[2])
+        nxt = self.toks[self.i]
+        if nxt[0] == "op" and nxt[1] == closer and closer != "|":  # ||x|| nests
+            raise ParseError(
+                f"empty '{opener[1]}{closer}': put a number or an expression inside", opener[2]
+            )
+        if closer == "|":
+            self.abs_depth += 1
         node = self.expression()
+        if closer == "|":
+            self.abs_depth -= 1
         self.expect(closer, opener)
         self.depth -= 1
+        self.split = None  # (xy)^2 is (x*y)^2
         return node
 
     def braced(self, what: str, at: int) -> Node:
@@ -513,6 +639,12 @@ class _Parser:
         split = self.split_name(s)
         if split is not None:
             return split
+        if s in ("x", "X", "times") and self.ctx.units:
+            raise ParseError(
+                f"'{s}' is not a number: type a number (for example 4.5); '{s}' is read as "
+                f"'times' only after a number (48{s})",
+                pos,
+            )
         if self.is_unit(t):
             raise ParseError(f"'{s}' is a unit: put the number in front of it (4 {s})", pos)
         m = _FUNC_DIGITS.match(s)
@@ -557,7 +689,22 @@ class _Parser:
             self.i += 1
             power = self.postfix()
         nxt = self.toks[self.i]
-        if nxt[0] == "op" and nxt[1] in ("(", "{", "["):
+        if (
+            nxt[0] == "op"
+            and nxt[1] == "("
+            and t[1].lower() == "log"
+            and base is None
+            and self._two_arguments()
+        ):  # log(x, b): the base second, as in PrairieLearn, Open edX and sympy
+            self.i += 1
+            self.enter(nxt[2])
+            arg = self.expression()
+            self.expect(",", nxt)
+            base = self.expression()
+            self.expect(")", nxt)
+            self.depth -= 1
+            fn = "ln"
+        elif nxt[0] == "op" and nxt[1] in ("(", "{", "["):
             self.i += 1
             arg = self.group(nxt, {"(": ")", "{": "}", "[": "]"}[nxt[1]])
         elif nxt[0] == "end" or (nxt[0] == "op" and nxt[1] not in ("-", "+", "|")):
@@ -580,9 +727,27 @@ class _Parser:
                 node = Call("ln", arg)
             else:
                 node = Bin("/", Call("ln", arg), Call("ln", base))
+        elif fn == "factorial":
+            node = Fact(arg)
         else:
             node = Call(fn, arg)
         return Bin("^", node, power) if power is not None else node
+
+    def _two_arguments(self) -> bool:
+        """Whether the bracket at ``self.i`` holds a top-level comma (``log(x, 2)``)."""
+        level = 0
+        for kind, s, _ in self.toks[self.i :]:
+            if kind != "op":
+                continue
+            if s in ("(", "[", "{"):
+                level += 1
+            elif s in (")", "]", "}"):
+                level -= 1
+                if level == 0:
+                    return False
+            elif s == "," and level == 1:
+                return True
+        return False
 
     def command(self, t: Token) -> Node:
         _, s, pos = t
@@ -664,13 +829,20 @@ def _parse_text(text: str, ctx: Context) -> Parsed:
             return Parsed(node, None, ratio=True)
         return Parsed(node, unit)
     if t[0] == "op" and t[1] in (")", "}", "]"):
-        raise ParseError(f"'{t[1]}' has no matching opening bracket", t[2])
+        raise ParseError(
+            f"'{t[1]}' has no matching opening bracket: remove it, or add the opening bracket "
+            "where it belongs",
+            t[2],
+        )
     if t[0] == "op" and t[1] == ",":
         raise ParseError(
             "give one value: a comma cannot separate values, and decimals take a point (1.204)",
             t[2],
         )
-    raise ParseError(f"unexpected '{t[1]}'", t[2])
+    raise ParseError(
+        f"'{to_text(node)}' was read, then '{t[1]}' was not expected: is an operator missing?",
+        t[2],
+    )
 
 
 def _parse_unit(p: _Parser) -> _units.Unit | None:
@@ -713,3 +885,19 @@ def _parse_unit(p: _Parser) -> _units.Unit | None:
             p.i += 1
         else:
             op = "*"
+
+
+def unit_from_text(text: str) -> _units.Unit | None:
+    """An item's unit as written in its spec: a name (``s``, ``%``) or a compound (``m/s^2``,
+    ``g/cm^3``, ``km/h``, ``kW*h``); None when it is not a unit."""
+    u = _units.lookup(text.strip())
+    if u is not None:
+        return u
+    try:
+        toks = tokenize(normalize(text)[0])
+        p = _Parser(toks, Context(units=True))
+        if not p.is_unit(p.peek()):
+            return None
+        return _parse_unit(p)
+    except ParseError:
+        return None

@@ -13,14 +13,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders import matching as _matching
+from graders import shorttext as _shorttext
+from graders import structured as _structured
 from graders import units as _units
 from graders.expr import EvalError, Node, Num, evaluate, names_in
-from graders.parse import FUNCTION_NAMES, Context, Parsed, ParseError, parse
+from graders.parse import FUNCTION_NAMES, Context, Parsed, ParseError, parse, unit_from_text
 from graders.results import SpecError
-from graders.tolerance import DEFAULT, Tolerance
+from graders.tolerance import DEFAULT, MODES, ROUNDINGS, Tolerance
 
 ITEM_TYPES = ("numeric", "symbolic", "multiple_choice", "multipart", "free_text", "exercise")
 PART_TYPES = ("numeric", "symbolic", "multiple_choice", "free_text")
+# Item types that live in their own modules (graders/shorttext.py...): registered here.
+ITEM_TYPES += ("short_text", "matching")
+PART_TYPES += ("short_text", "matching")
+#: The types graded as one part (every type but multipart and exercise).
+SINGLE_TYPES = tuple(t for t in ITEM_TYPES if t not in ("multipart", "exercise"))
 FORMS = ("any", "exact", "natural_log", "expanded", "factored", "simplified")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -49,14 +57,29 @@ _COMMON_KEYS = {
     "label",
     "weight",
     "carry_forward",
+    "from_run",
 }
+#: A "your run" item reads one of the run's models (``from_run.model``): the app that runs
+#: exercises fills the item's params from the student's run; the grader only checks the shape.
+FROM_RUN_MODELS = ("text", "image")
 _TYPE_KEYS = {
-    "numeric": {"answer", "tolerance", "unit", "unit_required", "expressions"},
-    "symbolic": {"answer", "variables", "form", "log_base"},
+    "numeric": {"answer", "tolerance", "unit", "unit_required", "expressions", "strict_units"},
+    "symbolic": {
+        "answer",
+        "variables",
+        "form",
+        "log_base",
+        "exact",
+        "assume_real",
+        "domain",
+        "answer_type",
+    },
     "multiple_choice": {"choices", "multiple", "shuffle"},
     "multipart": {"parts", "dual_form"},
     "free_text": {"rubric", "model_answer", "min_chars", "max_chars"},
     "exercise": {"models", "reflection", "prompt", "settings", "rubric", "parts", "model_answer"},
+    "short_text": set(_shorttext.TYPE_KEYS),
+    "matching": set(_matching.TYPE_KEYS),
 }
 
 
@@ -79,6 +102,7 @@ class Mistake:
     unit: _units.Unit | None
     feedback: str
     tag: str | None
+    credit: float = 0.0
 
 
 @dataclass(slots=True)
@@ -97,10 +121,18 @@ class Part:
     tolerance: Tolerance = DEFAULT
     unit: _units.Unit | None = None
     unit_required: bool = False
+    strict_units: bool = False  # the answer must use the item's unit (STACK's UnitsStrict)
     expressions: bool = True
     ctx: Context = field(default_factory=Context)
     variables: tuple[str, ...] = ()
     form: str = "any"
+    exact: bool = False  # symbolic: decimals are exactly what was typed, however many digits
+    assume_real: bool = False  # symbolic: an answer not real at a sample point is invalid
+    struct: Any = None  # symbolic: the key as a graders.structured.Structure (equation, set...)
+    # symbolic: each variable's sampling domain, "positive" (default), "real" or (lo, hi)
+    domain: dict[str, Any] = field(default_factory=dict)
+    # graders.exact's work on the key (its rational form, its precise values), kept per part.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     mistakes: list[Mistake] = field(default_factory=list)
     carry_from: tuple[str, ...] = ()
     carry_key: Node | None = None
@@ -110,6 +142,14 @@ class Part:
     # free text
     min_chars: int | None = None
     max_chars: int | None = None
+
+    @property
+    def positive(self) -> bool:
+        """Whether every variable is sampled positive (so ln(x^2) is 2 ln(x) and sympy's
+        symbols are positive)."""
+        return all(
+            d == "positive" or (isinstance(d, tuple) and d[0] > 0) for d in self.domain.values()
+        )
 
 
 @dataclass(slots=True)
@@ -227,7 +267,9 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
     ):
         v.err("hints", "must be a list of texts")
     _validate_params(v, spec.get("params"))
-    if t in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if "from_run" in spec:
+        _validate_from_run(v, spec["from_run"], spec.get("params"))
+    if t in SINGLE_TYPES:
         _validate_part_body(v, "", spec, t)
     elif t == "multipart":
         _validate_parts(v, "parts", spec.get("parts"), required=True)
@@ -243,6 +285,28 @@ def _validate_item(v: _V, spec: dict[str, Any]) -> None:
                 v.err("dual_form", "must name two different parts of this item: [exact, decimal]")
     else:
         _validate_exercise(v, spec)
+
+
+def _validate_from_run(v: _V, fr: Any, params: Any) -> None:
+    """``from_run: {exercise: KEY, model: text|image, position: k}``: the params come from the
+    student's latest run of that exercise; the declared ``params`` ranges serve for previews."""
+    if not isinstance(fr, dict):
+        v.err("from_run", "must be a mapping: {exercise: <exercise item id>, model: text|image}")
+        return
+    _check_keys(v, "from_run", fr, {"exercise", "model", "position", "tokens"})
+    if not isinstance(fr.get("exercise"), str) or not _ID_RE.match(fr.get("exercise", "")):
+        v.err("from_run.exercise", "required: the id of the exercise item whose run is used")
+    if fr.get("model") not in FROM_RUN_MODELS:
+        v.err("from_run.model", "must be text or image (which of the run's models to read)")
+    for key in ("position", "tokens"):
+        n = fr.get(key)
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            v.err(f"from_run.{key}", "must be a whole number of at least 1")
+    if not isinstance(params, dict) or not params:
+        v.err(
+            "params",
+            "a from_run item declares the run values it uses as params (with preview ranges)",
+        )
 
 
 def _check_keys(v: _V, path: str, d: dict[str, Any], allowed: set[str]) -> None:
@@ -343,9 +407,9 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
         tol = p.get("tolerance")
         if tol is not None:
             _validate_tolerance(v, j("tolerance"), tol)
-        if "unit" in p and (not isinstance(p["unit"], str) or _units.lookup(p["unit"]) is None):
+        if "unit" in p and (not isinstance(p["unit"], str) or unit_from_text(p["unit"]) is None):
             v.err(j("unit"), f"unknown unit {p['unit']!r}")
-        for k in ("unit_required", "expressions"):
+        for k in ("unit_required", "expressions", "strict_units"):
             if k in p and not isinstance(p[k], bool):
                 v.err(j(k), "must be true or false")
     elif t == "symbolic":
@@ -360,6 +424,13 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
             v.err(j("form"), f"must be one of {', '.join(FORMS)}")
         if str(p.get("log_base", "e")) not in ("e", "10"):
             v.err(j("log_base"), "must be 'e' (log means ln) or 10")
+        if p.get("answer_type", "expression") not in _structured.KINDS:
+            v.err(j("answer_type"), f"must be one of {', '.join(_structured.KINDS)}")
+        for k in ("exact", "assume_real"):
+            if not isinstance(p.get(k, False), bool):
+                v.err(j(k), "must be true or false")
+        if "domain" in p:
+            _validate_domain(v, j("domain"), p["domain"], vs if isinstance(vs, list) else [])
     elif t == "multiple_choice":
         cs = p.get("choices")
         if not isinstance(cs, list) or len(cs) < 2:
@@ -397,6 +468,10 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
     elif t == "free_text":
         _validate_rubric(v, j("rubric"), p.get("rubric"))
         _validate_bounds(v, path, p)
+    elif t == "short_text":
+        v.errors.extend(_shorttext.validate(p, path))
+    elif t == "matching":
+        v.errors.extend(_matching.validate(p, path))
     if t in ("numeric", "symbolic"):
         ms = p.get("mistakes")
         if ms is not None:
@@ -414,7 +489,43 @@ def _validate_part_body(v: _V, path: str, p: dict[str, Any], t: str) -> None:
                         v.err(f"{mp}.feedback", "required: the message for the student")
                     if "tag" in m and not isinstance(m["tag"], str):
                         v.err(f"{mp}.tag", "must be text")
-                    _check_keys(v, mp, m, {"answer", "feedback", "tag"})
+                    if "credit" in m and (not _is_num(m["credit"]) or not 0 <= m["credit"] <= 1):
+                        v.err(f"{mp}.credit", "must be a number from 0 to 1")
+                    _check_keys(v, mp, m, {"answer", "feedback", "tag", "credit"})
+
+
+def _validate_domain(v: _V, path: str, dom: Any, variables: list[str]) -> None:
+    """``positive`` | ``real`` | ``{x: real, t: [0, 10]}``."""
+    if dom in ("positive", "real"):
+        return
+    if not isinstance(dom, dict):
+        v.err(path, "must be 'positive', 'real' or {variable: 'positive' | 'real' | [low, high]}")
+        return
+    for name, d in dom.items():
+        p = f"{path}.{name}"
+        if name not in variables:
+            v.err(p, f"'{name}' is not one of the variables")
+        elif d in ("positive", "real"):
+            continue
+        elif (
+            not isinstance(d, list)
+            or len(d) != 2
+            or not all(_is_num(x) for x in d)
+            or not d[0] < d[1]
+        ):
+            v.err(p, "must be 'positive', 'real' or [low, high] with low < high")
+
+
+def _domains(p: dict[str, Any], variables: tuple[str, ...]) -> dict[str, Any]:
+    dom = p.get("domain", "positive")
+    if isinstance(dom, str):
+        return {x: dom for x in variables}
+    return {
+        x: tuple(float(b) for b in dom[x])
+        if isinstance(dom.get(x), list)
+        else dom.get(x, "positive")
+        for x in variables
+    }
 
 
 def _validate_tolerance(v: _V, path: str, tol: Any) -> None:
@@ -446,12 +557,27 @@ def _validate_tolerance(v: _V, path: str, tol: Any) -> None:
             if k == "sig_figs"
             else "must be a whole number from 0 to 15",
         )
-    mode = tol.get("mode", "band")
-    if mode not in ("band", "typed"):
-        v.err(f"{path}.mode", "must be 'band' (within half a unit of the last digit) or 'typed'")
-    elif mode == "typed" and k in ("absolute", "relative"):
-        v.err(f"{path}.mode", "'typed' applies to sig_figs and decimal_places only")
-    _check_keys(v, path, tol, {*kinds, "mode"})
+    mode = tol.get("mode", "typed" if "correct" in tol else "band")
+    if mode not in MODES:
+        v.err(
+            f"{path}.mode",
+            "must be 'band' (within half a unit of the last digit), 'typed' (exactly that many "
+            "digits typed), 'at_least' or 'at_most'",
+        )
+    elif mode != "band" and k in ("absolute", "relative"):
+        v.err(f"{path}.mode", f"'{mode}' applies to sig_figs and decimal_places only")
+    if "correct" in tol:
+        m = tol["correct"]
+        if k != "sig_figs" or mode != "typed":
+            v.err(f"{path}.correct", "applies to sig_figs with mode: typed only")
+        elif not isinstance(m, int) or isinstance(m, bool) or not 1 <= m <= int(x):
+            v.err(f"{path}.correct", f"must be a whole number from 1 to {x}")
+    if "rounding" in tol:
+        if k in ("absolute", "relative"):
+            v.err(f"{path}.rounding", "applies to sig_figs and decimal_places only")
+        elif tol["rounding"] not in ROUNDINGS:
+            v.err(f"{path}.rounding", "must be 'half_up' or 'half_even'")
+    _check_keys(v, path, tol, {*kinds, "mode", "correct", "rounding"})
 
 
 def _validate_rubric(v: _V, path: str, rubric: Any) -> None:
@@ -561,7 +687,7 @@ def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
     params = dict(spec.get("params") or {})
     pnames = set(params)
     parts: list[Part] = []
-    if t in ("numeric", "symbolic", "multiple_choice", "free_text"):
+    if t in SINGLE_TYPES:
         parts.append(_compile_part(errs, "", "", spec, t, pnames, set(), spec))
     else:
         earlier: set[str] = set()
@@ -590,6 +716,7 @@ def compile_item(spec: dict[str, Any], *, validate: bool = True) -> Item:
         and p0.key_value is not None
         and not (p0.unit is not None and p0.unit_required)
         and p0.tolerance.mode == "band"
+        and p0.tolerance.rounding is None
     ):
         item.fast_band = p0.tolerance.half_width(p0.key_value)
     return item
@@ -617,9 +744,16 @@ def _compile_part(
             kind = next(
                 k for k in ("absolute", "relative", "sig_figs", "decimal_places") if k in tol
             )
-            part.tolerance = Tolerance(kind, float(tol[kind]), tol.get("mode", "band"))
+            part.tolerance = Tolerance(
+                kind,
+                float(tol[kind]),
+                tol.get("mode", "typed" if "correct" in tol else "band"),
+                tol.get("correct"),
+                tol.get("rounding"),
+            )
         if "unit" in p:
-            part.unit = _units.lookup(p["unit"])
+            part.unit = unit_from_text(p["unit"])
+        part.strict_units = p.get("strict_units", False) is True
         part.unit_required = bool(p.get("unit_required", part.unit is not None))
         part.expressions = bool(p.get("expressions", True))
         if part.key is not None:
@@ -656,10 +790,20 @@ def _compile_part(
     elif t == "symbolic":
         part.variables = tuple(p.get("variables", []))
         part.form = p.get("form", "any")
+        part.exact = p.get("exact", False) is True
+        part.assume_real = p.get("assume_real", False) is True
+        part.domain = _domains(p, part.variables)
         ctx = Context(
             variables=frozenset(part.variables) | pnames, log_base=str(p.get("log_base", "e"))
         )
-        part.key, _ = _parse_key(errs, j("answer"), p["answer"], ctx)
+        kind = _structured.key_kind(p)
+        if kind != "expression":  # an equation, inequality, interval, set or tuple
+            try:
+                part.struct = _structured.read(str(p["answer"]), kind, ctx)
+            except _structured.StructureError as exc:
+                errs.append(SpecError(j("answer"), f"cannot be read as {kind}: {exc.message}"))
+        else:
+            part.key, _ = _parse_key(errs, j("answer"), p["answer"], ctx)
         part.ctx = Context(
             variables=frozenset(part.variables), log_base=str(p.get("log_base", "e"))
         )
@@ -680,7 +824,14 @@ def _compile_part(
             node, unit = _parse_key(errs, f"{j('mistakes')}[{i}].answer", m["answer"], mctx)
             if node is not None:
                 part.mistakes.append(
-                    Mistake(str(m["answer"]), node, unit, m["feedback"], m.get("tag"))
+                    Mistake(
+                        str(m["answer"]),
+                        node,
+                        unit,
+                        m["feedback"],
+                        m.get("tag"),
+                        float(m.get("credit", 0.0)),
+                    )
                 )
     return part
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy
 
+from graders.exact import exact_params, precise_compare, rational_identity
 from graders.expr import MAX_FACTORIAL, Bin, Call, Const, Fact, Name, Neg, Node, Num
 
 MAX_EXPONENT = 1000
@@ -35,6 +36,21 @@ _FUNCS: dict[str, Any] = {
     "sinh": sympy.sinh,
     "cosh": sympy.cosh,
     "tanh": sympy.tanh,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
+    "asinh": sympy.asinh,
+    "acosh": sympy.acosh,
+    "atanh": sympy.atanh,
+    "asec": sympy.asec,
+    "acsc": sympy.acsc,
+    "acot": lambda x: sympy.atan(1 / x),  # sympy's acot has another branch at negative x
+    "asech": sympy.asech,
+    "acsch": sympy.acsch,
+    "acoth": sympy.acoth,
+    "sign": sympy.sign,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
 }
 
 
@@ -42,7 +58,8 @@ class TooBig(ValueError):
     pass
 
 
-def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
+def to_sympy(n: Node, params: Mapping[str, float] | None = None, *, positive: bool = True) -> Any:
+    """``positive``: the variables' domain is positive (the default), else real."""
     params = params or {}
     t = type(n)
     if t is Num:
@@ -53,12 +70,12 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
         name = n.name  # type: ignore[attr-defined]
         if name in params:
             return sympy.nsimplify(params[name], rational=True)
-        return sympy.Symbol(name, positive=True)
+        return sympy.Symbol(name, positive=True) if positive else sympy.Symbol(name, real=True)
     if t is Neg:
-        return -to_sympy(n.x, params)  # type: ignore[attr-defined]
+        return -to_sympy(n.x, params, positive=positive)  # type: ignore[attr-defined]
     if t is Bin:
-        a = to_sympy(n.a, params)  # type: ignore[attr-defined]
-        b = to_sympy(n.b, params)  # type: ignore[attr-defined]
+        a = to_sympy(n.a, params, positive=positive)  # type: ignore[attr-defined]
+        b = to_sympy(n.b, params, positive=positive)  # type: ignore[attr-defined]
         op = n.op  # type: ignore[attr-defined]
         if op == "+":
             return a + b
@@ -72,43 +89,45 @@ def to_sympy(n: Node, params: Mapping[str, float] | None = None) -> Any:
             raise TooBig(f"exponents are limited to {MAX_EXPONENT}")
         return sympy.Pow(a, b)
     if t is Call:
-        return _FUNCS[n.fn](to_sympy(n.arg, params))  # type: ignore[attr-defined]
+        return _FUNCS[n.fn](to_sympy(n.arg, params, positive=positive))  # type: ignore[attr-defined]
     if t is Fact:
-        x = to_sympy(n.x, params)  # type: ignore[attr-defined]
-        if not x.is_number or x > MAX_FACTORIAL:
+        x = to_sympy(n.x, params, positive=positive)  # type: ignore[attr-defined]
+        if x.is_number and x > MAX_FACTORIAL:
             raise TooBig(f"factorials are limited to {MAX_FACTORIAL}!")
         return sympy.factorial(x)
     raise TypeError(f"unknown node {n!r}")
 
 
-def equivalent_sympy(a: Node, b: Node, params: Mapping[str, float]) -> bool:
-    """Exact check used when float sample points cannot decide.
+def equivalent_sympy(
+    a: Node,
+    b: Node,
+    params: Mapping[str, Any],
+    points: list[dict[str, complex]],
+    *,
+    positive: bool = True,
+) -> bool | None:
+    """The slow path's verdict, when float sample points could not decide (values too large
+    for floats, undefined at most points): True or False only when proved, None otherwise.
 
-    The difference is evaluated with 50-digit arithmetic at rational points (cheap even where
-    floats overflow: ``(x+1)^999``); ``simplify`` is the last resort, when those values cannot
-    be computed.
+    In order: sympy's canonical form (``(x+1)^999`` and ``(1+x)^999``), exact rational-function
+    identity with larger caps than the fast path, values at the rational sample points in
+    arbitrary precision (mpmath handles ``E^(10^5)`` where floats overflow), then
+    ``simplify(a - b) == 0``, a proof when it holds. The pool's CPU budget bounds them all.
     """
-    sa, sb = to_sympy(a, params), to_sympy(b, params)
-    diff = sa - sb
-    if diff == 0:
+    exact = exact_params(params)
+    floats = {k: float(v) for k, v in exact.items()}
+    diff = to_sympy(a, floats, positive=positive) - to_sympy(b, floats, positive=positive)
+    if diff == 0:  # sympy's own canonical form already agrees: (x+1)^999 and (1+x)^999
         return True
-    symbols = sorted(diff.free_symbols, key=str)
-    points = [sympy.Rational(3, 2), sympy.Rational(7, 5), sympy.Rational(11, 5)]
-    decided = 0
-    for i, p in enumerate(points):
-        env = {s: p + sympy.Rational(j, 7) for j, s in enumerate(symbols)} if symbols else {}
-        values = [sympy.N(x.subs(env), 50) for x in (diff, sa, sb)]
-        if not all(x.is_number and x.is_finite for x in values):
-            continue
-        v, va, vb = (abs(x) for x in values)
-        if bool(v > sympy.Float("1e-30") * sympy.Max(1, va, vb)):
-            return False
-        decided += 1
-        if not symbols and i == 0:
-            return True
-    if decided == len(points):
+    same = rational_identity(a, b, exact, max_terms=1000, max_work=50_000, positive=positive)
+    if same is not None:
+        return same
+    same = precise_compare(a, b, points[:3], exact)
+    if same is not None:
+        return same
+    if sympy.simplify(diff) == 0:
         return True
-    return bool(sympy.simplify(diff) == 0)
+    return None
 
 
 def form_ok(node: Node, form: str) -> bool:

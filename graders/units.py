@@ -18,6 +18,10 @@ _L: Dim = (0, 1, 0, 0)
 _M: Dim = (0, 0, 1, 0)
 _I: Dim = (0, 0, 0, 1)
 _HZ: Dim = (-1, 0, 0, 0)
+_N: Dim = (-2, 1, 1, 0)  # kg m / s^2
+_J: Dim = (-2, 2, 1, 0)  # N m
+_W: Dim = (-3, 2, 1, 0)  # J / s
+_V: Dim = (0, 3, 0, 0)  # m^3
 
 # symbol -> (factor to the base unit: s, m, kg, bit; dimension; aliases)
 # The base for information is the bit so that both bytes and bits are exact.
@@ -52,6 +56,24 @@ _TABLE: dict[str, tuple[float, Dim, tuple[str, ...]]] = {
     "MHz": (1e6, _HZ, ()),
     "GHz": (1e9, _HZ, ()),
     "%": (0.01, DIMENSIONLESS, ("percent",)),
+    # Mechanics and the common non-SI units (issue 14): compound units such as m/s, km/h,
+    # m/s^2, g/cm^3 and m^2 are built from these by the parser.
+    "N": (1.0, _N, ("newton", "newtons")),
+    "kN": (1e3, _N, ("kilonewton", "kilonewtons")),
+    "J": (1.0, _J, ("joule", "joules")),
+    "kJ": (1e3, _J, ("kilojoule", "kilojoules")),
+    "MJ": (1e6, _J, ("megajoule", "megajoules")),
+    "W": (1.0, _W, ("watt", "watts")),
+    "kW": (1e3, _W, ("kilowatt", "kilowatts")),
+    "MW": (1e6, _W, ("megawatt", "megawatts")),
+    "L": (1e-3, _V, ("l", "liter", "liters", "litre", "litres")),
+    "mL": (1e-6, _V, ("ml", "milliliter", "milliliters", "millilitre", "millilitres")),
+    "in": (0.0254, _L, ("inch", "inches")),
+    "ft": (0.3048, _L, ("foot", "feet")),
+    "yd": (0.9144, _L, ("yard", "yards")),
+    "mi": (1609.344, _L, ("mile", "miles")),
+    "lb": (0.45359237, _M, ("lbs", "pound", "pounds")),
+    "oz": (0.028349523125, _M, ("ounce", "ounces")),
 }
 
 # What sympy.physics.units calls each symbol (for the cross-check test).
@@ -61,7 +83,8 @@ SYMPY_NAMES: dict[str, str] = {
     "cm": "centimeter", "mm": "millimeter", "um": "micrometer", "nm": "nanometer",
     "kg": "kilogram", "g": "gram", "mg": "milligram", "bit": "bit", "B": "byte",
     "KiB": "kibibyte", "MiB": "mebibyte", "GiB": "gibibyte", "Hz": "hertz",
-    "percent": "percent",
+    "percent": "percent", "N": "newton", "J": "joule", "W": "watt", "L": "liter",
+    "mL": "milliliter", "in": "inch", "ft": "foot", "yd": "yard", "mi": "mile", "lb": "pound",
 }  # fmt: skip
 
 DIMENSION_NAMES: dict[Dim, tuple[str, str]] = {
@@ -73,6 +96,13 @@ DIMENSION_NAMES: dict[Dim, tuple[str, str]] = {
     (-1, 1, 0, 0): ("a speed", "m/s"),
     (-1, 0, 0, 1): ("a data rate", "B/s"),
     DIMENSIONLESS: ("a plain number", ""),
+    (-2, 1, 0, 0): ("an acceleration", "m/s^2"),
+    _N: ("a force", "N"),
+    _J: ("an energy", "J"),
+    _W: ("a power", "W"),
+    _V: ("a volume", "L"),
+    (0, 2, 0, 0): ("an area", "m^2"),
+    (0, -3, 1, 0): ("a density", "kg/m^3"),
 }
 
 

@@ -76,8 +76,8 @@ def main() -> None:
     helpers.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)  # type: ignore[attr-defined]
     helpers.run([PY, "manage.py", "import_bank", "banks/ai-generation-basics.yaml"], env)  # type: ignore[attr-defined]
     keys = [k.strip() for k in args.items.split(",") if k.strip()]
-    seed = helpers.SEED.replace("N)", f"{args.students})").replace("KEYS", json.dumps(keys))  # type: ignore[attr-defined]
-    out = helpers.run([PY, "manage.py", "shell", "-c", seed], env)  # type: ignore[attr-defined]
+    seed = helpers.django_side(f"seed_students({args.students}, {keys!r})")  # type: ignore[attr-defined]
+    out = helpers.run(seed, env)  # type: ignore[attr-defined]
     data = json.loads(out.strip().splitlines()[-1])
     answers = [(it["id"], it[kind]) for it in data["items"] for kind in ("right", "wrong")]
     requests = [
@@ -107,11 +107,8 @@ def main() -> None:
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
-    stored = helpers.run(  # type: ignore[attr-defined]
-        [PY, "manage.py", "shell", "-c",
-         "from gradebook.quizzes.models import Attempt; print(Attempt.objects.count())"],
-        env,
-    ).strip().splitlines()[-1]  # fmt: skip
+    counts = helpers.run(helpers.django_side("stored_counts()"), env)  # type: ignore[attr-defined]
+    stored = counts.strip().splitlines()[-1].split()[0]
     print(
         f"\n{args.students} students, think time {args.think_ms} ms ±50%, "
         f"{args.seconds} s timed after {args.warmup} s ({took:.0f} s in all), gunicorn "

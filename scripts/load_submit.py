@@ -1,13 +1,18 @@
 """Answer submission under load: submit vs a bare one-row DRF endpoint, side by side.
 
 Sets up its own PostgreSQL database, imports the sample bank, enrols N students with API
-tokens, starts gunicorn on 127.0.0.1 with persistent database connections
-(``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``), then
+tokens, starts the app server (gunicorn, or granian with ``--server granian``) on 127.0.0.1
+with persistent database connections
+(``DB_CONN_MAX_AGE``) and the benchmark-only bare endpoint (``BENCH=1``: the bench app), then
 drives both endpoints with ``wrk`` (N connections, one student token per request in turn,
 a fresh Idempotency-Key each time), alternating bare/submit for a few rounds so that both see
 the same machine load. Prints a Markdown table (medians over rounds) for docs/benchmarks.md.
 
     .venv/bin/python scripts/load_submit.py --students 100 --duration 20 --rounds 3
+    .venv/bin/python scripts/load_submit.py --server granian --workers 4 --threads 1
+
+``scripts/compare_servers.py`` runs it once per server configuration, one after another, and
+tabulates them side by side.
 
 Only 127.0.0.1 is ever contacted. ``wrk`` comes from Debian (apt-get install wrk).
 """
@@ -36,78 +41,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # so the script works from a clean export of the repository as well as from the work tree.
 PY = sys.executable
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+GRANIAN = str(Path(sys.executable).parent / "granian")
 
-SEED = r"""
-import json
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from gradebook.courses.models import Course
-course = Course.objects.get(slug="ai-generation-basics")
-User = get_user_model()
-tokens = []
-for i in range(N):
-    user, _ = User.objects.get_or_create(username=f"load{i:04d}")
-    course.enroll(user)
-    tokens.append(Token.objects.get_or_create(user=user)[0].key)
-targets = []
-for key in KEYS:
-    item = course.items.get(key=key)
-    right = item.spec["answer"]
-    targets.append({"id": item.pk, "right": str(right), "wrong": "12345"})
-print(json.dumps({"tokens": tokens, "items": targets}))
-"""
 
-# In-process cost per request (CPU time and SQL statements), measured with Django's test
-# client in one process: steadier than throughput on a shared machine.
-INPROCESS = r"""
-import json, statistics, time, uuid
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-tok = Token.objects.get(user__username="load0000").key
-client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
-out = {}
-for name, path, body in TARGETS:
-    def post():
-        return client.post(path, body, content_type="application/json",
-                           HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-    for _ in range(20):
-        post()
-    cpu = []
-    for _ in range(REPEAT):
-        t = time.process_time()
-        post()
-        cpu.append(time.process_time() - t)
-    with CaptureQueriesContext(connection) as q:
-        status = post().status_code
-    out[name] = {"cpu_ms": statistics.median(cpu) * 1000, "queries": len(q), "status": status}
-print(json.dumps(out))
-"""
+def django_side(call: str) -> list[str]:
+    """``manage.py shell -c`` running ``gradebook.bench.load.<call>``."""
+    return [PY, "manage.py", "shell", "-c", f"from gradebook.bench import load; load.{call}"]
 
-# Where one submit spends its CPU: cProfile with a CPU clock over 40 requests, restricted to
-# the project's code and DRF's authentication and throttling (run with --profile).
-PROFILE = r"""
-import cProfile, pstats, time, uuid
-from django.test import Client
-from rest_framework.authtoken.models import Token
-tok = Token.objects.get(user__username="load0001").key
-client = Client(HTTP_AUTHORIZATION=f"Token {tok}")
-path, body = TARGET
-def post():
-    client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-for _ in range(10):
-    post()
-profile = cProfile.Profile(time.process_time)
-profile.enable()
-for _ in range(40):
-    post()
-profile.disable()
-stats = pstats.Stats(profile)
-stats.sort_stats("cumulative").print_stats(
-    r"gradebook/|graders/|rest_framework/(views|throttling|authentication)", 25
-)
-"""
 
 LUA = r"""
 local tokens = TOKENS
@@ -267,11 +207,17 @@ def wait_until_serving(port: int, workers: int, timeout: float = 120.0) -> None:
             continue
         quick = quick + 1 if time.monotonic() - started < 0.5 else 0
     if quick < 4 * workers:
-        sys.exit(f"gunicorn on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
+        sys.exit(f"the app server on 127.0.0.1:{port} was not serving within {timeout:.0f} s")
 
 
 #: Processes whose CPU time is charged to the requests, by their command name.
-CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
+CPU_GROUPS = {
+    "gunicorn": "app",
+    "granian": "app",
+    "postgres": "postgres",
+    "redis-server": "redis",
+    "wrk": "wrk",
+}
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -321,6 +267,28 @@ def parse_wrk(text: str) -> dict[str, float]:
     }
 
 
+def server_command(args: argparse.Namespace) -> list[str]:
+    """The command line of the app server under test, both with a 2048-connection backlog."""
+    if args.server == "granian":
+        return [
+            GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(args.port),
+            "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+            "--backlog", "2048", "--log-level", "warning", "--no-ws",
+            "gradebook.wsgi:application",
+        ]  # fmt: skip
+    return [
+        GUNICORN, "gradebook.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+        "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
+        "--backlog", "2048", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def server_label(args: argparse.Namespace) -> str:
+    if args.server == "granian":
+        return f"granian {args.workers} workers x {args.threads} blocking threads (WSGI)"
+    return f"gunicorn {args.workers} x {args.worker_class} (threads {args.threads})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -333,9 +301,15 @@ def main() -> None:
         "--rounds", type=int, default=3, help="bare/submit pairs (medians reported)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="the WSGI server"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="app server worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="threads per worker (gunicorn --threads, granian --blocking-threads)",
+    )  # fmt: skip
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8199)
     parser.add_argument(
@@ -357,9 +331,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print where one submit spends its CPU, then stop"
     )
+    parser.add_argument("--json", help="also write the medians to this file (compare_servers.py)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
+    if args.server == "granian" and not Path(GRANIAN).exists():
+        sys.exit("granian is not installed in this venv: pip install -r requirements/dev.txt")
     if "127.0.0.1" not in args.database_url:
         sys.exit("This script only talks to 127.0.0.1.")
 
@@ -368,7 +345,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "DB_CONN_MAX_AGE": "600",
         "CACHE_URL": args.cache_url,
-        "BENCHMARK_ENDPOINTS": "1",
+        "BENCH": "1",
         # A per-second window keeps the throttle (and its cache round trips) in the measured
         # path without refusing students who answer every 0.1 s.
         "THROTTLE_SUBMIT": "1000/s",
@@ -381,8 +358,8 @@ def main() -> None:
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
     run([PY, "manage.py", "import_bank", "banks/ai-generation-basics.yaml"], env)
     keys = [k.strip() for k in args.items.split(",") if k.strip()]
-    seed = SEED.replace("N)", f"{args.students})").replace("KEYS", json.dumps(keys))
-    data = json.loads(run([PY, "manage.py", "shell", "-c", seed], env).strip().splitlines()[-1])
+    seeded = run(django_side(f"seed_students({args.students}, {keys!r})"), env)
+    data = json.loads(seeded.strip().splitlines()[-1])
 
     bodies = [
         json.dumps({"response": it[kind]}) for it in data["items"] for kind in ("right", "wrong")
@@ -395,14 +372,11 @@ def main() -> None:
         ("submit (wrong)", f"/api/items/{first['id']}/submit/", bodies[1]),
     ]
     if args.profile:
-        snippet = PROFILE.replace("TARGET", repr(targets[1][1:]))
-        print(
-            run([PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"})
-        )
+        call = f"profile_submit({targets[1][1]!r}, {targets[1][2]!r})"
+        print(run(django_side(call), {**env, "ALLOWED_HOSTS": "testserver"}))
         return
-    snippet = INPROCESS.replace("TARGETS", repr(targets)).replace("REPEAT", "200")
     measured = run(
-        [PY, "manage.py", "shell", "-c", snippet], {**env, "ALLOWED_HOSTS": "testserver"}
+        django_side(f"inprocess_costs({targets!r}, 200)"), {**env, "ALLOWED_HOSTS": "testserver"}
     )
     inprocess = json.loads(measured.strip().splitlines()[-1])
     print(f"in-process: {json.dumps(inprocess)}", file=sys.stderr)
@@ -422,14 +396,7 @@ def main() -> None:
         path.write_text("THREADS_SEEN = 0\n" + lua)
         return path
 
-    gunicorn = subprocess.Popen(
-        [
-            GUNICORN, "gradebook.wsgi:application", "-b", f"127.0.0.1:{args.port}",
-            "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
-            "--backlog", "2048", "--log-level", "warning",
-        ],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+    server = subprocess.Popen(server_command(args), env=env, cwd=ROOT)
     results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": []}
     paced: dict[tuple[int, str], dict[str, float]] = {}
     paces = [int(p) for p in args.paced.split(",") if p.strip()]
@@ -482,15 +449,10 @@ def main() -> None:
                 paced[(pace, name)] = result
                 print(f"paced {pace} ms {name:6s} {json.dumps(result)}", file=sys.stderr)
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
 
-    counts = run(
-        [PY, "manage.py", "shell", "-c",
-         "from gradebook.quizzes.models import Attempt, BenchmarkRow;"
-         "print(Attempt.objects.count(), BenchmarkRow.objects.count())"],
-        env,
-    ).strip().splitlines()[-1].split()  # fmt: skip
+    counts = run(django_side("stored_counts()"), env).strip().splitlines()[-1].split()
 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
@@ -500,7 +462,7 @@ def main() -> None:
     cache = args.cache_url.split("://")[0]
     print(
         f"{args.students} concurrent students, {args.duration} s x {args.rounds} rounds per "
-        f"endpoint, gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), "
+        f"endpoint, {server_label(args)}, "
         f"PostgreSQL DB_CONN_MAX_AGE=600, throttle counters in {cache}"
     )
     print()
@@ -514,7 +476,7 @@ def main() -> None:
             f"{med(name, 'p90'):.1f} | {med(name, 'p99'):.1f} | {bad:.0f} | {rounds} |"
         )
     print()
-    groups = list(CPU_GROUPS.values())
+    groups = list(dict.fromkeys(CPU_GROUPS.values()))
     print("| CPU ms per request, by process | " + " | ".join(groups) + " | all |")
     print("|---|" + "---|" * (len(groups) + 1))
     for name in ("bare", "submit"):
@@ -549,6 +511,20 @@ def main() -> None:
         f"submit / bare throughput: {ratio:.2f}x; rows written: {counts[0]} attempts, "
         f"{counts[1]} bare rows"
     )
+    if args.json:
+        summary = {
+            "server": server_label(args),
+            "bare_rps": med("bare", "rps"),
+            "submit_rps": med("submit", "rps"),
+            "ratio": ratio,
+            "submit_p99_ms": med("submit", "p99"),
+            "cpu_ms": {name: {g: med(name, f"cpu_{g}") for g in groups} for name in results},
+            "paced": {
+                f"{pace} {name}": {k: r[k] for k in ("rps", "p50", "p99", "non2xx")}
+                for (pace, name), r in paced.items()
+            },
+        }
+        Path(args.json).write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

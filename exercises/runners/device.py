@@ -1,7 +1,7 @@
 """Device and dtype choice for worker-side runners (imports torch: workers only).
 
 CUDA runs in fp16. On CPU, bf16 is used where the CPU has native bf16 instructions (measured
-2-3x faster than fp32 for SmolLM2 here, see ../shared/MODELS.md), else fp32. The setting
+2-3x faster than fp32 for SmolLM2 on the project's 2-core development host), else fp32. The setting
 GENERATION_DEVICE ("auto", "cpu", "cuda") and GENERATION_DTYPE ("auto", "float32",
 "bfloat16", "float16") override the choice for diagnosis.
 """

@@ -82,3 +82,24 @@ def prompt_words(prompt: str) -> list[Any]:
     from exercises.imageworld.vocabulary import mark_prompt
 
     return mark_prompt(prompt or "")
+
+
+@register.simple_tag(takes_context=True)
+def rerun_panel(context: Any, submission: Any) -> list[dict[str, Any]]:
+    """Each finished job of ``submission`` with its re-runs and whether the viewer may ask one."""
+    from exercises.models import JobStatus
+    from exercises.reruns import may_rerun
+
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    rows = []
+    for job in submission.jobs.all():
+        if job.status != JobStatus.SUCCEEDED:
+            continue
+        rows.append(
+            {
+                "job": job,
+                "reruns": list(job.reruns.all()[:5]),
+                "may_rerun": may_rerun(user, job),
+            }
+        )
+    return rows

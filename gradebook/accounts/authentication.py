@@ -3,8 +3,8 @@
 DRF's ``TokenAuthentication`` builds ``Token.objects.select_related("user").get(key=...)``
 through the ORM on every API request: 36% of the submit endpoint's CPU and 48% of a bare
 endpoint's, measured in one process (docs/benchmarks.md, "Answer submission under load").
-This class runs the same join as ``gradebook.rawsql`` statements (prepared on PostgreSQL) and
-builds the same ``Token`` and ``User`` objects; the header parsing, the error messages and
+This class runs its join through ``gradebook.hotpath``'s machinery (prepared on PostgreSQL)
+and builds the same ``Token`` and ``User`` objects; the header parsing, the error messages and
 the inactive-user check are DRF's own. A token past ``API_TOKEN_TTL_S`` is refused
 (``gradebook.accounts.security``).
 """
@@ -21,7 +21,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from gradebook.accounts.security import token_is_expired
-from gradebook.rawsql import Loader, fetch_one
+from gradebook.hotpath import Loader, fetch_one
 
 
 @functools.cache

@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from gradebook.refusals import Refusal
+
 
 class LoginLockoutBackend(AxesStandaloneBackend):
     """Axes' lockout check for web logins; code that calls ``authenticate()`` without a
@@ -67,9 +69,11 @@ def lockout_response(
         "Try again in %(minutes)s minutes, or ask a teacher to reset your password."
     ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse(
-            {"error": {"message": message, "field": None, "code": "locked_out"}}, status=429
-        )
+        # Imported here: api_errors imports DRF's views, whose settings import this module.
+        from gradebook.api_errors import refusal_body
+
+        refusal = Refusal(message, code="locked_out", status=429, retry_after=seconds)
+        response: HttpResponse = JsonResponse(refusal_body(refusal), status=refusal.status)
     else:
         response = render(
             request,

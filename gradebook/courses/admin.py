@@ -40,7 +40,8 @@ from gradebook.courses.bank.jobs import (
     import_job_discard,
     import_job_state,
 )
-from gradebook.courses.bank.loading import MAX_BANK_BYTES
+from gradebook.courses.bank.loading import BANK_SUFFIXES, MAX_BANK_BYTES
+from gradebook.courses.bank.moodle_export import EXPORT_FORMATS, export_course_as
 from gradebook.courses.models import (
     BankImport,
     BankImportStatus,
@@ -50,6 +51,15 @@ from gradebook.courses.models import (
     ItemRevision,
     Lesson,
 )
+
+#: Download links on the course list: format, label (formats' own names, not translated).
+EXPORT_LABELS = (("yaml", "YAML"), ("moodle-xml", "Moodle XML"), ("gift", "GIFT"))
+EXPORT_FILES = {
+    "yaml": ("yaml", "application/yaml"),
+    "json": ("json", "application/json"),
+    "moodle-xml": ("xml", "application/xml"),
+    "gift": ("gift.txt", "text/plain"),
+}
 
 
 def pretty_json(value: Any) -> str:
@@ -86,7 +96,9 @@ class LessonInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title", "language", "join_code", "lesson_count", "item_count")
+    list_display = (
+        "slug", "title", "language", "join_code", "lesson_count", "item_count", "export_links",
+    )  # fmt: skip
     search_fields = ("slug", "title")
     filter_horizontal = ("teachers",)
     readonly_fields = ("meta_json", "created_at", "updated_at")
@@ -119,6 +131,39 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("bank extras (levels, achievements, x-…)"))
     def meta_json(self, obj: Course) -> str:
         return pretty_json(obj.meta)
+
+    @admin.display(description=gettext_lazy("export"))
+    def export_links(self, obj: Course) -> str:
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:courses_course_export", args=[obj.pk, fmt]),
+                label,
+            )
+            for fmt, label in EXPORT_LABELS
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "<int:pk>/export/<str:fmt>/",
+            self.admin_site.admin_view(self.export_view),
+            name="courses_course_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        """The course as a bank file download: what ``manage.py export_bank`` writes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        course = Course.objects.filter(pk=pk).first()
+        if course is None or fmt not in EXPORT_FORMATS:
+            raise Http404("No such course or export format.")
+        exported = export_course_as(course, fmt)
+        suffix, content_type = EXPORT_FILES[fmt]
+        response = HttpResponse(exported.text, content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{course.slug}.{suffix}"'
+        return response
 
 
 @admin.register(Enrollment)
@@ -224,9 +269,18 @@ class MultipleFileField(forms.FileField):
 
 class BankUploadForm(forms.Form):
     files = MultipleFileField(
-        widget=MultipleFileInput(attrs={"accept": ".yaml,.yml,.json"}),
-        help_text=f"YAML or JSON bank files (docs/bank-format.md), up to "
-        f"{MAX_BANK_BYTES // 1024 // 1024} MB each.",
+        widget=MultipleFileInput(attrs={"accept": ",".join(BANK_SUFFIXES)}),
+        help_text=f"YAML or JSON bank files, Moodle XML (.xml) or GIFT (.gift, .txt) "
+        f"(docs/bank-format.md), up to {MAX_BANK_BYTES // 1024 // 1024} MB each.",
+    )
+    course = forms.SlugField(
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Course"),
+        help_text=gettext_lazy(
+            "Moodle XML and GIFT files name no course: the slug of the course to import into "
+            "(empty: the file's name). For a YAML or JSON bank it replaces the file's course."
+        ),
     )
     allow_html = forms.BooleanField(
         required=False,
@@ -319,7 +373,10 @@ class BankImportAdmin(ReadOnlyAdmin):
             raw_files, errors = read_uploads(form.cleaned_data["files"])
             if not errors:
                 record = import_job_create(
-                    files=raw_files, by=request.user, allow_html=form.cleaned_data["allow_html"]
+                    files=raw_files,
+                    by=request.user,
+                    allow_html=form.cleaned_data["allow_html"],
+                    course_slug=form.cleaned_data["course"] or "",
                 )
                 return HttpResponseRedirect(
                     reverse("admin:courses_bankimport_change", args=[record.pk])
@@ -344,6 +401,14 @@ class BankImportAdmin(ReadOnlyAdmin):
             if record.status == BankImportStatus.SUCCEEDED
             else record.preview,
             "errors": [BankError.from_dict(e) for e in record.errors],
+            "warnings": [
+                BankError.from_dict(w)
+                for w in (
+                    record.summary
+                    if record.status == BankImportStatus.SUCCEEDED
+                    else record.preview
+                ).get("warnings", [])
+            ],
             "hidden_errors": max(record.error_count - len(record.errors), 0),
             "may_import": request.user.is_superuser
             or request.user.has_perm("courses.add_bankimport"),

@@ -126,6 +126,8 @@ class ItemType(models.TextChoices):
     MULTIPART = "multipart"
     FREE_TEXT = "free_text"
     EXERCISE = "exercise"
+    SHORT_TEXT = "short_text"
+    MATCHING = "matching"
 
 
 #: Item types a teacher grades by hand; the rest are graded by ``graders`` at once.
@@ -272,6 +274,13 @@ class BankImport(models.Model):
         db_index=True,
     )
     allow_html = models.BooleanField(default=False)
+    course_slug = models.SlugField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The course a Moodle XML or GIFT file is imported into (those formats name "
+        "no course); empty: the file's name.",
+    )
     # What applying would do, computed by the check (the admin reads it before confirming).
     preview = models.JSONField(default=dict, blank=True)
     error_count = models.PositiveIntegerField(default=0)
@@ -317,3 +326,25 @@ class BankImportFile(models.Model):
 
     class Meta:
         ordering = ["bank_import", "position"]
+
+
+class BankMedia(models.Model):
+    """An image a bank file carried inside it (Moodle XML's base64 ``<file>``), stored with the
+    course and named by its content's SHA-256: a re-import stores nothing new, and the item
+    text points at ``/courses/<course>/media/<sha256>.<ext>`` (served to the course's students
+    and teachers only). Rows are never deleted by an import: an older revision may use them."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="media")
+    sha256 = models.CharField(max_length=64)
+    name = models.CharField(max_length=255, help_text="The file name the bank gave it.")
+    content_type = models.CharField(max_length=50)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "sha256"], name="bank_media_once_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.sha256[:12]} ({self.name})"

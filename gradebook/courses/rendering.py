@@ -131,3 +131,35 @@ def _markdown_html(text: str) -> str:
     )
     cleaned = nh3.clean(rendered, tags=_HTML_TAGS, attributes=_HTML_ATTRIBUTES)
     return re.sub(rf"MATH{nonce}X(\d+)X", lambda m: fragments[int(m.group(1))], cleaned)
+
+
+#: What a comment may contain: text formatting, lists, quotes, code and links; no images (a
+#: tracking pixel is an image), no tables, no headings (a comment is not a page).
+USER_TAGS = frozenset(
+    {"p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "a", "del", "hr"}
+)
+
+
+def render_user_markdown(text: str) -> SafeString:
+    """Markdown a student or teacher writes (a comment), as HTML safe to show other people.
+
+    The same Markdown and math as lesson text, then a stricter allow-list: raw HTML keeps only
+    its text, links get ``rel="nofollow noopener noreferrer"`` and only http(s)/mailto targets.
+
+    >>> render_user_markdown("<img src=x onerror=alert(1)>**hi** [x](javascript:alert(1))")
+    '<p><strong>hi</strong> <a rel="nofollow noopener noreferrer">x</a></p>'
+    """
+    if not text:
+        return mark_safe("")
+    return mark_safe(_user_markdown_html(text))  # noqa: S308 - nh3-sanitised
+
+
+@lru_cache(maxsize=1024)
+def _user_markdown_html(text: str) -> str:
+    return nh3.clean(
+        _markdown_html(text),
+        tags=set(USER_TAGS | MATHML_TAGS),
+        attributes={"a": {"href"}, **MATHML_ATTRIBUTES},
+        link_rel="nofollow noopener noreferrer",
+        url_schemes={"http", "https", "mailto"},
+    )

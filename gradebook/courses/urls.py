@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from gradebook.courses import views
+
+urlpatterns = [
+    path(
+        "<slug:slug>/media/<str:sha256>.<str:extension>",
+        views.bank_media,
+        name="bank-media",
+    ),
+]

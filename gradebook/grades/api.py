@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -18,21 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gradebook.grades import access, selectors, services
+from gradebook.grades import access, appeals, attachments, selectors, services
 from gradebook.grades.models import RegradeChange, RegradeRun
 from gradebook.grades.rubric import review_plan
-from gradebook.grades.services import GradingError
 from gradebook.quizzes.models import Attempt
-
-#: Error codes that mean "the object is not in a state for this", not "your input is wrong".
-CONFLICT_CODES = {"already_returned", "regrade_running", "not_previewed", "stale_preview"}
-
-
-def error_response(exc: GradingError) -> Response:
-    code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-    return Response(
-        {"error": {"message": exc.message, "field": exc.field, "code": exc.code}}, status=code
-    )
+from gradebook.refusals import Refusal
 
 
 def _points(score: float | None, max_points: float) -> float | None:
@@ -63,39 +54,9 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 
 def _submission(attempt: Attempt, request: HttpRequest) -> dict[str, Any] | None:
-    from exercises.models import ExerciseSubmission
-
-    try:
-        sub = attempt.exercise_submission
-    except ExerciseSubmission.DoesNotExist:
-        return None
-    return {
-        "prompt": sub.prompt,
-        "reflection": sub.reflection,
-        "settings": sub.settings,
-        "jobs": [
-            {
-                "kind": job.kind,
-                "status": job.status,
-                "settings": job.settings,
-                "result": job.result,
-                "timings": job.timings,
-                "untrained_model": job.untrained_model,
-                "model_id": job.model_id,
-                "outputs": [
-                    {
-                        "kind": out.kind,
-                        "step": out.step,
-                        "text": out.text,
-                        "url": request.build_absolute_uri(out.url) if out.url else None,
-                        "metadata": out.metadata,
-                    }
-                    for out in job.outputs.all()
-                ],
-            }
-            for job in sub.jobs.prefetch_related("outputs")
-        ],
-    }
+    """What another app attached to the attempt (an exercise's prompt and outputs), as JSON."""
+    attached = attachments.attachment_of(attempt)
+    return None if attached is None else attached.as_json(request)
 
 
 def _review(attempt: Attempt) -> dict[str, Any] | None:
@@ -301,10 +262,7 @@ class ReviewView(APIView):
         attempt = access.attempt_for_teacher(request.user, pk)
         body = ReviewInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.review_save(attempt=attempt, by=request.user, **body.validated_data)
-        except GradingError as exc:
-            return error_response(exc)
+        services.review_save(attempt=attempt, by=request.user, **body.validated_data)
         attempt = access.attempt_for_teacher(request.user, pk)
         return Response(attempt_detail(attempt, request))
 
@@ -322,10 +280,7 @@ class OverrideView(APIView):
         attempt = access.attempt_for_teacher(request.user, pk)
         body = OverrideInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.grade_override(attempt=attempt, by=request.user, **body.validated_data)
-        except GradingError as exc:
-            return error_response(exc)
+        services.grade_override(attempt=attempt, by=request.user, **body.validated_data)
         attempt = access.attempt_for_teacher(request.user, pk)
         return Response(attempt_detail(attempt, request), status=status.HTTP_201_CREATED)
 
@@ -423,10 +378,7 @@ class MistakesView(APIView):
         item = access.item_for_teacher(request.user, slug, key)
         body = MistakeInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            mistake = services.item_add_mistake(item=item, by=request.user, **body.validated_data)
-        except GradingError as exc:
-            return error_response(exc)
+        mistake = services.item_add_mistake(item=item, by=request.user, **body.validated_data)
         return Response(
             {"item": item.key, "revision": item.revision, "mistake": mistake},
             status=status.HTTP_201_CREATED,
@@ -442,10 +394,7 @@ class RegradeStartView(APIView):
     )
     def post(self, request: Request, slug: str, key: str) -> Response:
         item = access.item_for_teacher(request.user, slug, key)
-        try:
-            run = services.regrade_start(item=item, by=request.user)
-        except GradingError as exc:
-            return error_response(exc)
+        run = services.regrade_start(item=item, by=request.user)
         return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
 
 
@@ -480,10 +429,7 @@ class RegradeApplyView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
-        try:
-            run = services.regrade_apply(run=run, by=request.user)
-        except GradingError as exc:
-            return error_response(exc)
+        run = services.regrade_apply(run=run, by=request.user)
         return Response(run_data(access.regrade_run_for_teacher(request.user, pk)))
 
 
@@ -496,10 +442,7 @@ class RegradeDiscardView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         run = access.regrade_run_for_teacher(request.user, pk)
-        try:
-            run = services.regrade_discard(run=run)
-        except GradingError as exc:
-            return error_response(exc)
+        run = services.regrade_discard(run=run)
         return Response(run_data(run))
 
 
@@ -515,3 +458,91 @@ class MyFeedbackView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         attempt = access.attempt_for_student(request.user, pk)
         return Response(selectors.feedback_for(attempt).as_dict())
+
+
+# --- Appeals ------------------------------------------------------------------------------------
+
+
+class AppealInput(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class AppealAnswerInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["keep", "change"])
+    reply = serializers.CharField(max_length=2000, allow_blank=True)
+    points = serializers.FloatField(required=False, allow_null=True, default=None)
+
+
+class MyAppealsView(APIView):
+    """A student's appeals on their own attempt, and a new one."""
+
+    @extend_schema(
+        summary="The student's appeals on their own attempt",
+        tags=["grades"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        attempt = access.attempt_for_student(request.user, pk)
+        rows = attempt.appeals.select_related("attempt__item", "student", "answered_by")
+        return Response(
+            {
+                "attempt": attempt.pk,
+                "can_appeal": appeals.can_appeal(attempt),
+                "appeals": [appeals.appeal_data(a) for a in rows.order_by("created_at", "id")],
+            }
+        )
+
+    @extend_schema(
+        summary="Ask a teacher to look at a graded attempt again (a reason is required)",
+        tags=["grades"],
+        request=AppealInput,
+        responses={201: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        attempt = access.attempt_for_student(request.user, pk)
+        body = AppealInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal = appeals.appeal_open(
+            attempt=attempt, student=request.user, comment=body.validated_data["comment"]
+        )
+        return Response(appeals.appeal_data(appeal), status=status.HTTP_201_CREATED)
+
+
+class AppealsView(APIView):
+    @extend_schema(
+        summary="Appeals in the teacher's courses (?state=open|kept|changed|all, default open)",
+        tags=["teach"],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        state = request.query_params.get("state", "open")
+        if state not in ("open", "kept", "changed", "all"):
+            raise Refusal(
+                _("state: '%(s)s' is not one of open, kept, changed, all.") % {"s": state},
+                field="state",
+            )
+        rows = appeals.appeals_for_teacher(access.attempts_for_teacher(request.user), state=state)
+        return Response({"appeals": [appeals.appeal_data(a) for a in rows[:500]]})
+
+
+class AppealAnswerView(APIView):
+    @extend_schema(
+        summary="Answer an appeal: keep the grade or change it, with a reply to the student",
+        tags=["teach"],
+        request=AppealAnswerInput,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appeal = (
+            appeals.appeals_for_teacher(access.attempts_for_teacher(request.user), state="all")
+            .filter(pk=pk)
+            .first()
+        )
+        if appeal is None:
+            raise Http404("No such appeal.")
+        body = AppealAnswerInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal = appeals.appeal_answer(appeal=appeal, by=request.user, **body.validated_data)
+        return Response(appeals.appeal_data(appeal))

@@ -43,4 +43,7 @@ urlpatterns = [
         "teach/regrades/<int:pk>/discard/", api.RegradeDiscardView.as_view(), name="regrade_discard"
     ),
     path("grades/attempts/<int:pk>/feedback/", api.MyFeedbackView.as_view(), name="my_feedback"),
+    path("grades/attempts/<int:pk>/appeals/", api.MyAppealsView.as_view(), name="my_appeals"),
+    path("teach/appeals/", api.AppealsView.as_view(), name="appeals"),
+    path("teach/appeals/<int:pk>/answer/", api.AppealAnswerView.as_view(), name="appeal_answer"),
 ]

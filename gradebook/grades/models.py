@@ -333,3 +333,58 @@ class FeedbackSeen(models.Model):
         cls.objects.update_or_create(
             student=student, attempt=attempt, defaults={"seen_at": timezone.now()}
         )
+
+
+class AppealState(models.TextChoices):
+    OPEN = "open"
+    KEPT = "kept"
+    CHANGED = "changed"
+
+
+class Appeal(models.Model):
+    """A student's request that a teacher look again at a scored attempt, and the answer.
+
+    The student writes why; a teacher of the course keeps the grade or changes it, and writes
+    a reply either way. A changed grade goes through ``Attempt.change_score`` like any other
+    teacher's grade (``change`` points at that history row), so XP, the gradebook and the
+    LMS passback follow. One appeal per attempt is open at a time.
+    """
+
+    attempt = models.ForeignKey("quizzes.Attempt", on_delete=models.CASCADE, related_name="appeals")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    comment = models.TextField()
+    state = models.CharField(max_length=10, choices=AppealState.choices, default=AppealState.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    score_at_appeal = models.FloatField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appeals_answered",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField(blank=True)
+    change = models.ForeignKey(
+        "quizzes.GradeChange", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt"],
+                condition=models.Q(state="open"),
+                name="one_open_appeal_per_attempt",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on attempt {self.attempt_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AppealState.OPEN

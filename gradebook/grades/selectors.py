@@ -335,7 +335,7 @@ class FeedbackNotice:
 
     attempt: Attempt
     changed_at: Any
-    source: str  # "review" or "override"
+    source: str  # "review", "override" or "appeal" (an appeal answered: grade kept)
 
 
 def new_feedback_for(
@@ -343,7 +343,8 @@ def new_feedback_for(
 ) -> list[FeedbackNotice]:
     """Teachers' grades and comments newer than the student's last look at them, newest first.
 
-    One query: the latest review or override per attempt, compared with ``FeedbackSeen``.
+    Two queries: the latest review or override per attempt, and appeals answered without a
+    change, each compared with ``FeedbackSeen``.
     """
     from django.db.models import OuterRef, Subquery
 
@@ -372,7 +373,29 @@ def new_feedback_for(
         notices.setdefault(
             change.attempt_id, FeedbackNotice(change.attempt, change.changed_at, change.source)
         )
-    return list(notices.values())
+    # An appeal answered with "kept" changes no grade, so it has no GradeChange of its own.
+    from gradebook.grades.models import Appeal, AppealState
+
+    kept = (
+        Appeal.objects.filter(student=student, state=AppealState.KEPT)
+        .annotate(seen_at=Subquery(seen))
+        .filter(Q(seen_at__isnull=True) | Q(answered_at__gt=F("seen_at")))
+        .select_related(
+            "attempt", "attempt__item", "attempt__item__course", "attempt__item__lesson"
+        )
+        .order_by("-answered_at")
+    )
+    if course is not None:
+        kept = kept.filter(attempt__item__course=course)
+    if lesson is not None:
+        kept = kept.filter(attempt__item__lesson=lesson)
+    for appeal in kept[:200]:
+        notice = notices.get(appeal.attempt_id)
+        if notice is None or notice.changed_at < appeal.answered_at:
+            notices[appeal.attempt_id] = FeedbackNotice(
+                appeal.attempt, appeal.answered_at, "appeal"
+            )
+    return sorted(notices.values(), key=lambda n: n.changed_at, reverse=True)
 
 
 @dataclass

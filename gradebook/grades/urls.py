@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gradebook.grades import editor_views, views
+from gradebook.grades import appeal_views, editor_views, views
 
 app_name = "grades"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/next/", views.queue_next, name="queue_next"),
     path("queue/groups/", views.answer_groups, name="answer_groups"),
+    path("appeals/", appeal_views.appeal_list, name="appeals"),
+    path("appeals/<int:pk>/answer/", appeal_views.appeal_answer, name="appeal_answer"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/override/", views.attempt_override, name="override"),
     path("courses/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),

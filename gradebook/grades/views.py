@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from gradebook.grades import access, selectors, services
+from gradebook.grades import access, appeals, attachments, charts, selectors, services
 from gradebook.grades.models import FeedbackSeen, RegradeRun, rubric_steps
 from gradebook.grades.rubric import review_plan
 from gradebook.grades.services import GradingError
@@ -68,6 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "counts": counts,
+            "open_appeals": appeals.appeals_for_teacher(attempts).count(),
             "page": page,
             "rows": [(a, selectors.queue_state(a), _attempt_url(a, filters)) for a in page],
             "choices": selectors.queue_choices(courses, filters),
@@ -244,6 +245,14 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _appeals_of(attempt: Attempt) -> list[Any]:
+    return list(
+        attempt.appeals.select_related("student", "answered_by", "attempt__item").order_by(
+            "created_at", "id"
+        )
+    )
+
+
 def _attempt_context(
     request: HttpRequest,
     attempt: Attempt,
@@ -260,7 +269,7 @@ def _attempt_context(
     prev, nxt = selectors.queue_neighbours(
         access.attempts_for_teacher(request.user), filters, attempt
     )
-    submission = getattr(attempt, "exercise_submission", None) if _has_submission(attempt) else None
+    attached = attachments.attachment_of(attempt)
     return {
         "attempt": attempt,
         "item": attempt.item,
@@ -291,13 +300,14 @@ def _attempt_context(
         "next_url": _attempt_url(nxt, filters) if nxt else "",
         "queue_url": _queue_url(filters),
         "filters": filters,
-        "submission": submission,
+        "attached": attached,
         "points_now": None
         if attempt.score is None
         else round(attempt.score * float(attempt.item.points), 2),
         "other_attempts": Attempt.objects.filter(student=attempt.student, item=attempt.item)
         .exclude(pk=attempt.pk)
         .order_by("number"),
+        "appeals": _appeals_of(attempt),
     }
 
 
@@ -306,16 +316,6 @@ def _is(value: Any, step: float) -> bool:
         return value is not None and abs(float(value) - step) < 1e-9
     except (TypeError, ValueError):
         return False
-
-
-def _has_submission(attempt: Attempt) -> bool:
-    from exercises.models import ExerciseSubmission
-
-    try:
-        attempt.exercise_submission  # noqa: B018 - the reverse one-to-one raises when absent
-    except ExerciseSubmission.DoesNotExist:
-        return False
-    return True
 
 
 @login_required
@@ -412,6 +412,7 @@ def course_analytics(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "items": selectors.course_item_stats(course),
             "misconceptions": selectors.course_misconceptions(course),
+            "charts": charts.course_charts(course),
             "lessons": course.active_lessons(),
         },
     )
@@ -444,6 +445,7 @@ def _render_item(
                 for p in item.spec.get("parts", []) or []
             ),
             "stats": selectors.item_analytics(item),
+            "charts": charts.item_charts(item),
             "runs": RegradeRun.objects.filter(item=item).select_related("requested_by")[:5],
             "revisions": item.revisions.select_related("created_by").order_by("-number")[:10],
             "errors": errors or {},
@@ -600,9 +602,11 @@ def my_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "attempt": attempt,
             "item": attempt.item,
             "fb": selectors.feedback_for(attempt),
-            "submission": attempt.exercise_submission if _has_submission(attempt) else None,
+            "attached": attachments.attachment_of(attempt),
             "other_attempts": Attempt.objects.filter(student=request.user, item=attempt.item)
             .exclude(pk=attempt.pk)
             .order_by("number"),
+            "appeals": _appeals_of(attempt),
+            "can_appeal": appeals.can_appeal(attempt),
         },
     )

@@ -17,14 +17,16 @@ XP rules (written down for students on the dashboard):
 
 from __future__ import annotations
 
-import functools
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
+from gradebook import hotpath
+from gradebook.bulksql import insert_rows, update_rows
 from gradebook.courses.models import REVIEWED_TYPES, Course, Item, ItemType, Lesson
 from gradebook.progress import achievements
 from gradebook.progress.levels import LevelStatus, level_for
@@ -35,7 +37,6 @@ from gradebook.progress.models import (
     XPAward,
 )
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
-from gradebook.rawsql import Loader, fetch_one
 
 XP_PER_POINT = 20
 TRY_FACTORS = (1.0, 0.75, 0.5, 0.25)
@@ -311,109 +312,122 @@ def dashboard_for(student: Any) -> Dashboard:
 # --- Awarding ------------------------------------------------------------------------------
 
 
-def _courses_completed(student: Any) -> int:
-    done = dict(
-        LessonCompletion.objects.filter(student=student, lesson__retired_at__isnull=True)
-        .values("course_id")
+def _courses_completed(student_ids: list[int]) -> dict[int, int]:
+    """How many courses each student has finished every active lesson of."""
+    done = list(
+        LessonCompletion.objects.filter(student_id__in=student_ids, lesson__retired_at__isnull=True)
+        .values("student_id", "course_id")
         .annotate(n=Count("id"))
-        .values_list("course_id", "n")
+        .values_list("student_id", "course_id", "n")
     )
     if not done:
-        return 0
+        return {}
     totals = dict(
-        Lesson.objects.filter(course_id__in=done, retired_at__isnull=True)
+        Lesson.objects.filter(course_id__in={c for _, c, _ in done}, retired_at__isnull=True)
         .values("course_id")
         .annotate(n=Count("id"))
         .values_list("course_id", "n")
     )
-    return sum(1 for cid, n in done.items() if n >= totals.get(cid, 0) > 0)
+    finished: dict[int, int] = {}
+    for student_id, course_id, n in done:
+        if n >= totals.get(course_id, 0) > 0:
+            finished[student_id] = finished.get(student_id, 0) + 1
+    return finished
+
+
+def _snapshots(standing: dict[int, tuple[int, int]]) -> dict[int, achievements.Snapshot]:
+    """Each student's ``Snapshot``, from ``standing`` (student id -> XP, streak days): the
+    same handful of grouped queries for one student (an answer) or thousands (a regrade)."""
+    ids = list(standing)
+    counts = {
+        row["student_id"]: row
+        for row in Attempt.objects.filter(student_id__in=ids)
+        .values("student_id")
+        .annotate(
+            answers=Count("id"),
+            reviewed=Count("id", filter=Q(status=AttemptStatus.REVIEWED)),
+            exercises=Count("id", filter=Q(item__type=ItemType.EXERCISE)),
+        )
+        .order_by()
+    }
+    firsts: dict[int, list[tuple[int, str]]] = {sid: [] for sid in ids}
+    for student_id, first, kind in (
+        Attempt.objects.filter(student_id__in=ids, correct=True)
+        .values("student_id", "item_id")
+        .annotate(first=Min("number"), kind=F("item__type"))
+        .values_list("student_id", "first", "kind")
+        .order_by()
+    ):
+        firsts[student_id].append((first, kind))
+    lessons = {
+        row["student_id"]: row
+        for row in LessonCompletion.objects.filter(student_id__in=ids)
+        .values("student_id")
+        .annotate(n=Count("id"), perfect=Count("id", filter=Q(perfect=True)))
+        .order_by()
+    }
+    courses = _courses_completed(ids) if lessons else {}
+    snapshots = {}
+    for sid, (xp, streak_days) in standing.items():
+        count = counts.get(sid, {})
+        lesson = lessons.get(sid, {})
+        mine = firsts[sid]
+        snapshots[sid] = achievements.Snapshot(
+            answers=count.get("answers", 0),
+            correct_items=len(mine),
+            first_try_items=sum(1 for first, _ in mine if first == 1),
+            comeback_items=sum(1 for first, _ in mine if first >= 2),
+            persistent_items=sum(1 for first, _ in mine if first >= 3),
+            symbolic_items=sum(1 for _, kind in mine if kind == ItemType.SYMBOLIC),
+            multipart_items=sum(1 for _, kind in mine if kind == ItemType.MULTIPART),
+            reviewed_answers=count.get("reviewed", 0),
+            exercises_submitted=count.get("exercises", 0),
+            lessons_completed=lesson.get("n", 0),
+            perfect_lessons=lesson.get("perfect", 0),
+            courses_completed=courses.get(sid, 0),
+            streak_days=streak_days,
+            xp=xp,
+        )
+    return snapshots
 
 
 def _snapshot(student: Any, xp: int, streak_days: int) -> achievements.Snapshot:
-    counts = Attempt.objects.filter(student=student).aggregate(
-        answers=Count("id"),
-        reviewed=Count("id", filter=Q(status=AttemptStatus.REVIEWED)),
-        exercises=Count("id", filter=Q(item__type=ItemType.EXERCISE)),
-    )
-    firsts = list(
-        Attempt.objects.filter(student=student, correct=True)
-        .values("item_id")
-        .annotate(first=Min("number"), kind=F("item__type"))
-        .values_list("first", "kind")
-    )
-    lessons = LessonCompletion.objects.filter(student=student).aggregate(
-        n=Count("id"), perfect=Count("id", filter=Q(perfect=True))
-    )
-    return achievements.Snapshot(
-        answers=counts["answers"],
-        correct_items=len(firsts),
-        first_try_items=sum(1 for first, _ in firsts if first == 1),
-        comeback_items=sum(1 for first, _ in firsts if first >= 2),
-        persistent_items=sum(1 for first, _ in firsts if first >= 3),
-        symbolic_items=sum(1 for _, kind in firsts if kind == ItemType.SYMBOLIC),
-        multipart_items=sum(1 for _, kind in firsts if kind == ItemType.MULTIPART),
-        reviewed_answers=counts["reviewed"],
-        exercises_submitted=counts["exercises"],
-        lessons_completed=lessons["n"],
-        perfect_lessons=lessons["perfect"],
-        courses_completed=_courses_completed(student) if lessons["n"] else 0,
-        streak_days=streak_days,
-        xp=xp,
-    )
-
-
-_PROGRESS = Loader(StudentProgress, "p")
-_XP = Loader(XPAward, "x")
-
-
-@functools.cache
-def _select(loader: Loader, where: str, *, lock: bool = False) -> str:
-    """A hand-written SELECT of ``loader``'s model (see ``gradebook.rawsql``)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    # Identifiers come from model metadata and ``where`` from this module; values are params.
-    sql = f"SELECT {loader.columns} FROM {loader.table} {loader.alias} WHERE {where}"  # noqa: S608
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    return sql
-
-
-def _fetch_one(loader: Loader, where: str, params: list[Any], *, lock: bool = False) -> Any:
-    """One row of ``loader``'s model by a hand-written WHERE."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    row = fetch_one(_select(loader, where, lock=lock), params, connection)
-    return None if row is None else loader.load(row, connection)
-
-
-def progress_lock_statement(student: Any) -> tuple[str, list[Any]]:
-    """The statement ``lock_progress`` runs, for a caller that sends it with others
-    (``gradebook.rawsql.first_rows``); ``locked_progress`` reads its row."""
-    return _select(_PROGRESS, "p.student_id = %s", lock=True), [student.pk]
-
-
-def locked_progress(student: Any, row: Any) -> StudentProgress:
-    """The progress row from ``progress_lock_statement``'s result, created when it had none."""
-    if row is not None:
-        return _PROGRESS.load(row, connections[DEFAULT_DB_ALIAS])
-    return lock_progress(student)
+    return _snapshots({student.pk: (xp, streak_days)})[student.pk]
 
 
 def lock_progress(student: Any) -> StudentProgress:
     """The student's progress row, locked until the transaction ends (one writer per student).
 
-    Created on first use with the XP the student already has, so it always equals the sum of
-    their ``XPAward`` rows. Runs on every answer, hence the hand-written SELECT.
+    Created on first use with the XP the student already has (``gradebook.hotpath``).
     """
-    sql, params = progress_lock_statement(student)
-    connection = connections[DEFAULT_DB_ALIAS]
-    found = fetch_one(sql, params, connection)
-    if found is not None:
-        return _PROGRESS.load(found, connection)
-    row, created = StudentProgress.objects.select_for_update().get_or_create(student_id=student.pk)
-    if created:
-        row.xp = total_xp(student)
-        if row.xp:
-            row.save(update_fields=["xp", "updated_at"])
-    return row
+    return hotpath.lock_progress(student.pk)
+
+
+def may_skip_progress_lock(
+    *,
+    correct: bool,
+    number: int,
+    max_attempts: int | None,
+    last_active_on: datetime.date | None,
+    day: datetime.date,
+) -> bool:
+    """Whether an answer can be stored without the student's progress lock, because
+    ``on_attempt_scored`` would change nothing for it.
+
+    An answer that is not correct earns no XP, and ``on_attempt_scored`` then changes
+    progress only for the first try at an item (first-try achievements), the last try the
+    item allows (the item is then done, which may complete its lesson) or the student's first
+    answer of the day (the streak). Any other such answer, a wrong retry on an active day,
+    changes only what an achievement could read as "one more answer" (``Snapshot.answers``,
+    and ``exercises_submitted`` for an exercise, both already at least 1): no achievement in
+    the catalogue turns on such a step, which tests/gradebook/progress/test_lock_rule.py
+    checks for every one of them. An achievement that counts answers must change this rule.
+    """
+    if correct:
+        return False
+    active_today = last_active_on is not None and last_active_on >= day
+    last_try = bool(max_attempts and number >= max_attempts)
+    return number > 1 and not last_try and active_today
 
 
 def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
@@ -421,22 +435,33 @@ def _recompute_item_xp(attempt: Attempt, item: Item) -> tuple[int, int]:
 
     The full recomputation, for when a teacher changed a score (it may have gone down).
     """
-    best, best_attempt_id = 0, None
-    rows = Attempt.objects.filter(student_id=attempt.student_id, item=item).values(
-        "id", "number", "status", "correct", "score", "score_source"
+    rows = Attempt.objects.filter(student_id=attempt.student_id, item=item).values_list(
+        "student_id", *_XP_COLUMNS
     )
-    for row in rows:
-        xp = xp_for_attempt(
-            points=float(item.points),
-            number=row["number"],
-            status=row["status"],
-            correct=row["correct"],
-            score=row["score"],
-            score_source=row["score_source"],
-        )
-        if xp > best:
-            best, best_attempt_id = xp, row["id"]
+    best, best_attempt_id = _best_item_xp(item, rows).get(attempt.student_id, (0, None))
     return _store_item_xp(attempt, item, best, best_attempt_id, only_up=False)
+
+
+_XP_COLUMNS = ("id", "number", "status", "correct", "score", "score_source")
+
+
+def _best_item_xp(item: Item, rows: Any) -> dict[int, tuple[int, int | None]]:
+    """student id -> (best XP, its attempt id) over ``rows`` of (student id, *_XP_COLUMNS),
+    the student's attempts at ``item`` in the order they are listed (ties: the first)."""
+    points = float(item.points)
+    best: dict[int, tuple[int, int | None]] = {}
+    for student_id, attempt_id, number, status, correct, score, score_source in rows:
+        xp = xp_for_attempt(
+            points=points,
+            number=number,
+            status=status,
+            correct=correct,
+            score=score,
+            score_source=score_source,
+        )
+        if xp > best.get(student_id, (0, None))[0]:
+            best[student_id] = (xp, attempt_id)
+    return best
 
 
 def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) -> tuple[int, int]:
@@ -455,18 +480,13 @@ def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) ->
     if known is not None:
         if xp <= known.xp:
             return known.xp, known.xp
-        if known.award_id is None:
-            XPAward.objects.create(
-                student_id=attempt.student_id,
-                item=item,
-                course_id=item.course_id,
-                xp=xp,
-                attempt_id=attempt.pk,
-            )
-        else:
-            XPAward.objects.filter(pk=known.award_id).update(
-                xp=xp, attempt_id=attempt.pk, updated_at=timezone.now()
-            )
+        hotpath.raise_xp_award(
+            award_id=known.award_id,
+            student_id=attempt.student_id,
+            item=item,
+            xp=xp,
+            attempt_id=attempt.pk,
+        )
         return known.xp, xp
     return _store_item_xp(attempt, item, xp, attempt.pk, only_up=True)
 
@@ -474,7 +494,7 @@ def _raise_item_xp(attempt: Attempt, item: Item, known: ItemXP | None = None) ->
 def _store_item_xp(
     attempt: Attempt, item: Item, best: int, best_attempt_id: int | None, *, only_up: bool
 ) -> tuple[int, int]:
-    award = _fetch_one(_XP, "x.student_id = %s AND x.item_id = %s", [attempt.student_id, item.pk])
+    award = hotpath.xp_award(attempt.student_id, item.pk)
     if award is None:
         if best == 0:
             return 0, 0
@@ -589,3 +609,171 @@ def _unlock_achievements(student: Any, item: Item, row: StudentProgress) -> list
                 )
             )
     return awards
+
+
+# --- After a regrade: many students at once -----------------------------------------------------
+
+
+def on_item_rescored(*, item: Item, students: dict[int, datetime.date], chunk: int = 1000) -> int:
+    """Bring XP, lessons and achievements up to date for many students whose scores at
+    ``item`` a teacher changed at once (an applied regrade); return how many.
+
+    ``students`` maps each student id to the day of their latest changed attempt. The result
+    is what ``on_attempt_scored`` gives, called once per student with that attempt (a
+    teacher's score: the item's XP recomputed from all their attempts, the lesson completed
+    if it now is, achievements unlocked), computed set-wise: per chunk of students, one
+    transaction with a fixed number of statements (the progress rows locked in student order,
+    each student's attempts at the item read once, the awards, completions and unlocks
+    written in bulk), so time grows with the rows read, not with round trips per student, and
+    memory with the chunk. Idempotent: a second call finds nothing to change.
+    """
+    ids = sorted(students)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with transaction.atomic():
+            _rescored_chunk(item, {sid: students[sid] for sid in part})
+    return len(ids)
+
+
+def _locked_rows(student_ids: list[int]) -> dict[int, StudentProgress]:
+    """The students' progress rows, locked in student order; created (with the XP their
+    awards add up to) where missing, as ``lock_progress`` does."""
+    locked = StudentProgress.objects.select_for_update().filter(student_id__in=student_ids)
+    rows = {row.student_id: row for row in locked.order_by("student_id")}
+    missing = [sid for sid in student_ids if sid not in rows]
+    if missing:
+        totals = dict(
+            XPAward.objects.filter(student_id__in=missing)
+            .values("student_id")
+            .annotate(t=Sum("xp"))
+            .values_list("student_id", "t")
+        )
+        StudentProgress.objects.bulk_create(
+            [StudentProgress(student_id=sid, xp=int(totals.get(sid) or 0)) for sid in missing],
+            ignore_conflicts=True,
+        )
+        rows.update(
+            {
+                row.student_id: row
+                for row in locked.filter(student_id__in=missing).order_by("student_id")
+            }
+        )
+    return rows
+
+
+def _rescored_chunk(item: Item, days: dict[int, datetime.date]) -> None:
+    ids = list(days)
+    rows = _locked_rows(ids)
+    touched = {sid for sid, row in rows.items() if row.record_activity(days[sid])}
+
+    # The item's XP: the best over each student's attempts at it.
+    attempts = (
+        Attempt.objects.filter(item=item, student_id__in=ids)
+        .order_by("student_id", "-submitted_at", "-id")
+        .values_list("student_id", *_XP_COLUMNS)
+    )
+    best = _best_item_xp(item, attempts.iterator(chunk_size=2000))
+    awards = {a.student_id: a for a in XPAward.objects.filter(item=item, student_id__in=ids)}
+    now = timezone.now()
+    created, updated = [], []
+    for sid in ids:
+        xp, attempt_id = best.get(sid, (0, None))
+        award = awards.get(sid)
+        old = award.xp if award is not None else 0
+        if award is None and xp:
+            created.append((sid, item.course_id, item.pk, attempt_id, xp, now, now))
+        elif award is not None and old != xp:
+            award.xp, award.attempt_id, award.updated_at = xp, attempt_id, now
+            updated.append(award)
+        if xp != old:
+            rows[sid].xp = max(rows[sid].xp + xp - old, 0)
+            touched.add(sid)
+    insert_rows(
+        XPAward, ["student", "course", "item", "attempt", "xp", "awarded_at", "updated_at"], created
+    )
+    update_rows(XPAward, ["xp", "attempt", "updated_at"], updated)
+    for row in (rows[sid] for sid in touched):
+        row.updated_at = now
+    update_rows(
+        StudentProgress,
+        ["xp", "last_active_on", "streak_days", "updated_at"],
+        [rows[sid] for sid in sorted(touched)],
+    )
+
+    _complete_lesson_for(item, ids)
+    _unlock_achievements_for(item, rows)
+
+
+def _complete_lesson_for(item: Item, student_ids: list[int]) -> None:
+    """``_complete_lesson`` for many students: the lesson's completion where it now is."""
+    lesson = item.lesson
+    done = set(
+        LessonCompletion.objects.filter(lesson=lesson, student_id__in=student_ids).values_list(
+            "student_id", flat=True
+        )
+    )
+    open_ids = [sid for sid in student_ids if sid not in done]
+    if not open_ids:
+        return
+    items = list(lesson.active_items().values("id", "type", "max_attempts"))
+    states: dict[int, dict[int, ItemState]] = {sid: {} for sid in open_ids}
+    for row in (
+        Attempt.objects.filter(student_id__in=open_ids, item__in=[it["id"] for it in items])
+        .values("student_id", "item_id")
+        .annotate(
+            n=Count("id"),
+            n_correct=Count("id", filter=Q(correct=True)),
+            first_correct=Min("number", filter=Q(correct=True)),
+            n_pending=Count("id", filter=Q(status=AttemptStatus.PENDING_REVIEW)),
+            best=Max("score"),
+        )
+        .order_by()
+    ):
+        states[row["student_id"]][row["item_id"]] = ItemState(
+            attempts=row["n"],
+            correct=row["n_correct"] > 0,
+            first_correct_try=row["first_correct"],
+            pending_review=row["n_pending"] > 0,
+            best_score=row["best"],
+        )
+    now = timezone.now()
+    completions = []
+    for sid in open_ids:
+        progress = _lesson_progress(lesson.pk, items, states[sid])
+        if progress.complete:
+            completions.append((sid, lesson.pk, item.course_id, progress.perfect, now))
+    insert_rows(
+        LessonCompletion,
+        ["student", "lesson", "course", "perfect", "completed_at"],
+        completions,
+        ignore_conflicts=True,
+    )
+
+
+def _unlock_achievements_for(item: Item, rows: dict[int, StudentProgress]) -> None:
+    """``_unlock_achievements`` for many students."""
+    already: dict[int, set[str]] = {sid: set() for sid in rows}
+    for sid, code in AchievementUnlock.objects.filter(student_id__in=list(rows)).values_list(
+        "student_id", "code"
+    ):
+        already[sid].add(code)
+    today = timezone.localdate()
+    standing = {
+        sid: (row.xp, row.current_streak(today))
+        for sid, row in rows.items()
+        if len(already[sid]) < len(achievements.CATALOGUE)
+    }
+    if not standing:
+        return
+    now = timezone.now()
+    unlocks = [
+        (sid, earned.code, item.course_id, now)
+        for sid, snapshot in _snapshots(standing).items()
+        for earned in achievements.newly_earned(snapshot, already[sid])
+    ]
+    insert_rows(
+        AchievementUnlock,
+        ["student", "code", "course", "unlocked_at"],
+        unlocks,
+        ignore_conflicts=True,
+    )

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gradebook.accounts.roles import is_admin, is_teacher
+from gradebook.grades.charts import xp_chart
 from gradebook.grades.selectors import new_feedback_for
 from gradebook.progress.levels import LEVELS
 from gradebook.progress.services import TRY_FACTORS, XP_PER_POINT, dashboard_for
@@ -25,5 +26,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_teacher": is_teacher(request.user),
             "is_admin": is_admin(request.user),
             "new_feedback": new_feedback_for(request.user),
+            "xp_chart": xp_chart(request.user),
         },
     )

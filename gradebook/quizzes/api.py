@@ -1,8 +1,9 @@
 """The student API: courses, lessons, items (no keys), interpret, submit, attempts, progress.
 
 Views are thin: an access helper finds the object (404 unless the student may see it), a
-service does the work, a serializer shapes the answer. Errors go through
-``gradebook.api_errors`` so every failure has ``{"error": {"message", "field", "code"}}``.
+service does the work, a serializer shapes the answer. A service's refusal (``SubmitError``,
+a ``gradebook.refusals.Refusal``) goes up to ``gradebook.api_errors``, which renders every
+failure as ``{"error": {"message", "field", "code"}}``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,18 +31,6 @@ class SubmitThrottle(UserWindowThrottle):
 
 class InterpretThrottle(UserWindowThrottle):
     scope = "interpret"
-
-
-class Refused(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-    def __init__(self, error: services.SubmitError) -> None:
-        field = error.field or "non_field_errors"
-        super().__init__(detail={field: [translate_message(error.message)]}, code=error.code)
-        self.default_code = error.code
-        if isinstance(error, services.AttemptLimitReached):
-            self.status_code = status.HTTP_409_CONFLICT
 
 
 class CourseList(APIView):
@@ -93,15 +82,12 @@ class Interpret(APIView):
         item = access.item_for_student(request.user, item_id)
         body = serializers.InterpretRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            interp = services.interpret_answer(
-                student=request.user,
-                item=item,
-                text=body.validated_data["text"],
-                part=body.validated_data.get("part") or None,
-            )
-        except services.SubmitError as error:
-            raise Refused(error) from None
+        interp = services.interpret_answer(
+            student=request.user,
+            item=item,
+            text=body.validated_data["text"],
+            part=body.validated_data.get("part") or None,
+        )
         interp["message"] = translate_message(interp.get("message") or "")
         return Response(serializers.InterpretationSerializer(interp).data)
 
@@ -134,15 +120,9 @@ class Submit(APIView):
         item = access.item_for_student(request.user, item_id)
         response, body_key = serializers.submit_body(request.data)
         key = request.headers.get("Idempotency-Key") or body_key
-        try:
-            attempt = services.submit_answer(
-                student=request.user,
-                item=item,
-                response=response,
-                idempotency_key=key,
-            )
-        except services.SubmitError as error:
-            raise Refused(error) from None
+        attempt = services.submit_answer(
+            student=request.user, item=item, response=response, idempotency_key=key
+        )
         created = not getattr(attempt, "replayed", False)
         # The payload is already the student-safe allow-list (presentation.attempt_feedback);
         # AttemptSerializer documents it. Skipping a per-request nested serializer build is

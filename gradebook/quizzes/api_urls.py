@@ -1,6 +1,5 @@
 """Student API routes (under /api/)."""
 
-from django.conf import settings
 from django.urls import path
 
 from gradebook.quizzes import api
@@ -19,8 +18,3 @@ urlpatterns = [
     path("attempts/", api.AttemptList.as_view(), name="api-attempts"),
     path("attempts/<int:attempt_id>/", api.AttemptDetail.as_view(), name="api-attempt"),
 ]
-
-if settings.BENCHMARK_ENDPOINTS:
-    from gradebook.quizzes.bench import BareWrite
-
-    urlpatterns += [path("bench/bare/", BareWrite.as_view(), name="api-bench-bare")]

@@ -7,7 +7,6 @@ change to ``score`` goes through ``Attempt.change_score`` so the history is neve
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -148,8 +147,9 @@ class Attempt(models.Model):
         source: str,
         fields: tuple[str, ...] = (),
         batch_size: int = 1000,
-    ) -> list[GradeChange]:
-        """``change_score`` for many attempts at once (a regrade), in one transaction.
+    ) -> int:
+        """``change_score`` for many attempts at once (a regrade), in one transaction; returns
+        how many history rows it wrote.
 
         Writes exactly the history ``change_score`` writes (old from ``attempt.score``). The
         caller has already set any other new values on the attempts and names them in
@@ -157,38 +157,60 @@ class Attempt(models.Model):
 
         Attempts that get identical new values (a class gives the same answers) are written by
         one ``UPDATE ... WHERE id IN (...)`` per group: Django's ``bulk_update`` builds a CASE
-        per row and field, which cost about 6 ms a row here.
+        per row and field, which cost about 6 ms a row here. The history rows are written from
+        tuples (``gradebook.bulksql.insert_rows``), without an instance per row.
         """
+        from gradebook.bulksql import insert_rows
+
         now = timezone.now()
-        by = by if getattr(by, "pk", None) else None
+        by_id = by.pk if getattr(by, "pk", None) else None
         records = []
-        groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+        groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}
         names = ["score", "score_source", *fields]
+        attnames = [cls._meta.get_field(name).attname for name in names]
         for attempt, new_score in changes:
-            records.append(
-                GradeChange(
-                    attempt=attempt,
-                    changed_by=by,
-                    changed_at=now,
-                    old_score=attempt.score,
-                    new_score=new_score,
-                    source=source,
-                    reason=reason,
-                )
-            )
+            records.append((attempt.pk, by_id, now, attempt.score, new_score, source, reason))
             attempt.score = new_score
             attempt.score_source = source
-            values = {name: getattr(attempt, cls._meta.get_field(name).attname) for name in names}
-            key = json.dumps(values, sort_keys=True, default=str)
-            groups.setdefault(key, (values, []))[1].append(attempt.pk)
+            values = [getattr(attempt, attname) for attname in attnames]
+            groups.setdefault(_group_key(values), (dict(zip(attnames, values, strict=True)), []))[
+                1
+            ].append(attempt.pk)
         with transaction.atomic():
-            GradeChange.objects.bulk_create(records, batch_size=batch_size)
-            for values, ids in groups.values():
-                update = {cls._meta.get_field(n).attname: v for n, v in values.items()}
+            insert_rows(
+                GradeChange,
+                [
+                    "attempt",
+                    "changed_by",
+                    "changed_at",
+                    "old_score",
+                    "new_score",
+                    "source",
+                    "reason",
+                ],
+                records,
+                batch_size=batch_size,
+            )
+            for update, ids in groups.values():
                 for start in range(0, len(ids), batch_size):
                     cls.objects.filter(pk__in=ids[start : start + batch_size]).update(**update)
             announce(cls, {(a.student_id, a.item_id) for a, _ in changes})
-        return records
+        return len(records)
+
+
+def _group_key(values: list[Any]) -> tuple[Any, ...]:
+    """A key that is equal for attempts getting equal new values. A JSON value (the grader's
+    result) is keyed by identity: the attempts of one regrade outcome share its dict, and
+    serialising it per attempt to compare them cost more than the UPDATE it saved."""
+    key = []
+    for value in values:
+        try:
+            hash(value)
+        except TypeError:
+            key.append(("object", id(value)))
+        else:
+            key.append((type(value).__name__, value))
+    return tuple(key)
 
 
 class GradeChange(models.Model):
@@ -207,15 +229,3 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt}: {self.old_score} -> {self.new_score} ({self.source})"
-
-
-class BenchmarkRow(models.Model):
-    """One row per request to the benchmark-only bare endpoint (``BENCHMARK_ENDPOINTS=1``).
-
-    The load script compares submit against "a DRF endpoint that writes one row"; this is that
-    row. Nothing else reads it.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)

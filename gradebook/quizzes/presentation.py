@@ -68,6 +68,18 @@ def _input(
     elif kind == "multiple_choice":
         out["multiple"] = bool(spec.get("multiple", False))
         out["choices"] = _choices(spec, seed, params)
+    elif kind == "matching":
+        from graders.matching import options
+
+        out["prompts"] = [
+            {
+                "id": str(p.get("id", "")),
+                "text": fill_placeholders(str(p.get("prompt", "")), params),
+            }
+            for p in spec.get("pairs", []) or []
+            if isinstance(p, dict)
+        ]
+        out["options"] = options(spec, seed)
     elif kind == "free_text":
         for key in ("min_chars", "max_chars"):
             if spec.get(key) is not None:
@@ -133,6 +145,8 @@ def student_item(item: Item, *, params: dict[str, Any], seed: int) -> dict[str, 
         ),
     }
     if item.type == "multipart":
+        # Imported from a Moodle Cloze question: the page puts each part in its blank.
+        view["cloze"] = bool(spec.get("x-cloze"))
         view["parts"] = [
             {
                 "id": str(part.get("id", "")),
@@ -310,6 +324,13 @@ def answer_lines(
             if pid in answers:
                 lines.append(_one_line(part, label, answers[pid], readings.get(pid), params))
         return lines
+    if kind == "matching":
+        chosen = response if isinstance(response, dict) else {}
+        return [
+            AnswerLine(fill_placeholders(str(p.get("prompt", "")), params), _plain(chosen[p["id"]]))
+            for p in spec.get("pairs", []) or []
+            if isinstance(p, dict) and p.get("id") in chosen
+        ]
     if kind == "exercise" or _is_exercise(response):
         data = response if isinstance(response, dict) else {"reflection": response}
         lines = []

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -32,40 +31,32 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 import graders
-from gradebook.courses.models import Item, ItemRevision
-from gradebook.progress.models import StudentProgress, XPAward
+from gradebook import hotpath
+from gradebook.courses.models import Item
 from gradebook.progress.services import (
     ItemState,
     ItemXP,
-    locked_progress,
+    may_skip_progress_lock,
     on_attempt_scored,
-    progress_lock_statement,
 )
+from gradebook.quizzes import run_values
 from gradebook.quizzes.models import Attempt, AttemptStatus
 from gradebook.quizzes.signals import announce
-from gradebook.rawsql import Inserter, first_rows
+from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
 
 log = logging.getLogger(__name__)
-
-#: The attempt INSERT runs on every answer: built once (see gradebook.rawsql).
-_ATTEMPTS = Inserter(Attempt)
 
 #: How many times a submit re-reads the next attempt number after losing a race for it.
 _NUMBER_RETRIES = 10
 MAX_IDEMPOTENCY_KEY = 100
 
 
-class SubmitError(Exception):
+class SubmitError(Refusal):
     """A submission that was refused; nothing was stored. ``field`` names the bad input."""
 
-    code = "invalid"
-    field: str | None = "response"
-
     def __init__(self, message: str, *, field: str | None = "response") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 class InvalidAnswer(SubmitError):
@@ -80,6 +71,7 @@ class InvalidAnswer(SubmitError):
 
 class AttemptLimitReached(SubmitError):
     code = "attempt_limit"
+    status = 409
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"You have used all {limit} attempts at this item.", field=None)
@@ -96,6 +88,24 @@ class IdempotencyKeyReused(SubmitError):
         )
 
 
+class NoRunYet(SubmitError):
+    """A "your run" item answered before the student has a run to be asked about."""
+
+    code = "no_run"
+    status = 409
+
+    def __init__(self, run: run_values.NoRun) -> None:
+        super().__init__(
+            gettext(
+                "This question is about your own run of “%(exercise)s”: run the exercise "
+                "first, then answer."
+            )
+            % {"exercise": run.exercise_title},
+            field=None,
+        )
+        self.url = run.url
+
+
 def variant_seed(student: Any, item: Item) -> int:
     """A stable seed per (student, item): the same student always sees the same variant.
 
@@ -107,10 +117,24 @@ def variant_seed(student: Any, item: Item) -> int:
 
 
 def variant_params(student: Any, item: Item) -> dict[str, Any]:
-    """The parameter values of this student's variant of ``item`` ({} when it has none)."""
+    """The parameter values of this student's variant of ``item`` ({} when it has none).
+
+    A "your run" item (``from_run``) takes them from the student's own model run instead.
+    """
+    return _params(student, item, refuse_without_run=False)
+
+
+def _params(student: Any, item: Item, *, refuse_without_run: bool) -> dict[str, Any]:
     if not item.spec.get("params"):
         return {}
-    return graders.variant(item.spec, variant_seed(student, item))
+    params = graders.variant(item.spec, variant_seed(student, item))
+    if "from_run" in item.spec:
+        run = run_values.run_for(student, item)
+        if isinstance(run, run_values.RunValues):
+            return run_values.overlay(params, run)
+        if isinstance(run, run_values.NoRun) and refuse_without_run:
+            raise NoRunYet(run)
+    return params
 
 
 def retry_factor(penalty: float, number: int) -> float:
@@ -235,125 +259,15 @@ def _existing_for_key(student: Any, item: Item, key: str) -> Attempt | None:
     return attempt
 
 
-@dataclass(frozen=True)
-class _Before:
-    """What the student's earlier attempts at the item add up to (read under the lock)."""
-
-    number: int  # the next attempt number
-    replay_id: int | None  # the attempt an idempotency key already made
-    had_correct: bool
-    had_pending: bool
-    item_xp: ItemXP  # what the item has earned so far, for on_attempt_scored
-    last_active_on: datetime.date | None  # the student's last day with an answer, if any
-
-    def replayed(self, item: Item) -> Attempt | None:
-        """The attempt this answer's idempotency key already made, if it made one."""
-        if self.replay_id is None:
-            return None
-        existing = Attempt.objects.get(pk=self.replay_id)
-        if existing.item_id != item.pk:
-            raise IdempotencyKeyReused()
-        existing.replayed = True
-        return existing
-
-
-# Hand-written on purpose: this runs on every answer, and building the same aggregate through
-# the ORM cost ~11x the CPU (3.9 ms vs 0.35 ms measured on the shared machine; see the
-# "Answer submission under load" section of docs/benchmarks.md). Each subquery is answered
-# from one index (the attempt-number unique index, the partial correct/pending indexes, the
-# idempotency-key index, the XP award's unique index), so the cost does not grow with the
-# student's earlier tries. The item's XP award comes along so that awarding XP needs no query
-# of its own; it is read after lock_progress, under which every XP write happens.
-_BEFORE_SQL = """
-SELECT (SELECT MAX(number) FROM {attempts} WHERE student_id = %s AND item_id = %s),
-       EXISTS (SELECT 1 FROM {attempts} WHERE student_id = %s AND item_id = %s AND correct),
-       EXISTS (SELECT 1 FROM {attempts} WHERE student_id = %s AND item_id = %s
-               AND status = '{pending}'),
-       (SELECT id FROM {attempts} WHERE student_id = %s AND idempotency_key = %s),
-       (SELECT id FROM {awards} WHERE student_id = %s AND item_id = %s),
-       (SELECT xp FROM {awards} WHERE student_id = %s AND item_id = %s),
-       (SELECT last_active_on FROM {progress} WHERE student_id = %s)
-"""
-
-
-@functools.cache
-def _before_sql() -> str:
-    quote = connection.ops.quote_name
-    return _BEFORE_SQL.format(
-        attempts=quote(Attempt._meta.db_table),
-        awards=quote(XPAward._meta.db_table),
-        progress=quote(StudentProgress._meta.db_table),
-        # A literal, as in the partial index's predicate, so that both databases use it.
-        pending=AttemptStatus.PENDING_REVIEW.value,
-    )
-
-
-def _before_statement(student: Any, item: Item, key: str | None) -> tuple[str, list[Any]]:
-    """One query: the next number, a replayed key, and what the item state was before.
-
-    Reading the state here saves the response a query of its own.
-    """
-    student_item = [student.pk, item.pk]
-    # In the order of the subqueries: number, correct, pending, replayed key, award id and xp,
-    # last active day.
-    return _before_sql(), [*student_item * 3, student.pk, key, *student_item * 2, student.pk]
-
-
-def _before_from(row: Any) -> _Before:
-    latest, correct, pending, dup, award_id, award_xp, last_active_on = row
-    if isinstance(last_active_on, str):  # SQLite returns dates as text
-        last_active_on = datetime.date.fromisoformat(last_active_on)
-    return _Before(
-        number=(latest or 0) + 1,
-        replay_id=dup,
-        had_correct=bool(correct),
-        had_pending=bool(pending),
-        item_xp=ItemXP(award_id, award_xp or 0),
-        last_active_on=last_active_on,
-    )
-
-
-def _lock_and_read(student: Any, item: Item, key: str | None) -> tuple[Any, _Before]:
-    """Lock the student's progress and read ``_Before`` under that lock: one round trip.
-
-    The facts are read by the statement after the lock, so they see every answer committed
-    before the lock was granted. A student's first answer ever has no progress row to lock
-    yet: it is created (and locked), then the facts are read again under it.
-    """
-    lock_row, before_row = first_rows(
-        [progress_lock_statement(student), _before_statement(student, item, key)]
-    )
-    if lock_row is None:
-        progress = locked_progress(student, None)
-        [before_row] = first_rows([_before_statement(student, item, key)])
-    else:
-        progress = locked_progress(student, lock_row)
-    return progress, _before_from(before_row)
-
-
-#: (item id, revision number) -> ItemRevision id. Revisions are never rewritten, so this
-#: cache cannot go stale; it saves a query on every answer.
-_REVISION_IDS: dict[tuple[int, int], int] = {}
-
-
-def _revision_id(item: Item) -> int:
-    cached = _REVISION_IDS.get((item.pk, item.revision))
-    if cached is not None:
-        return cached
-    revision_id = (
-        ItemRevision.objects.filter(item=item, number=item.revision)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if revision_id is None:
-        # An item always has its current revision (Item.set_spec); one created by hand may not.
-        revision_id = ItemRevision.objects.create(
-            item=item, number=item.revision, spec=item.spec
-        ).pk
-    if len(_REVISION_IDS) > 50_000:
-        _REVISION_IDS.clear()
-    _REVISION_IDS[(item.pk, item.revision)] = revision_id
-    return revision_id
+def _replayed(facts: hotpath.AnswerFacts, item: Item) -> Attempt | None:
+    """The attempt this answer's idempotency key already made, if it made one."""
+    if facts.replay_id is None:
+        return None
+    existing = Attempt.objects.get(pk=facts.replay_id)
+    if existing.item_id != item.pk:
+        raise IdempotencyKeyReused()
+    existing.replayed = True
+    return existing
 
 
 def _nul_position(value: Any) -> int | None:
@@ -414,9 +328,9 @@ def submit_answer(
 
     # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed
     # key is graded again for nothing, which is rare and cheaper than a query on every answer.
-    params = variant_params(student, item)
+    params = _params(student, item, refuse_without_run=True)
     graded = _grade(item, response, params)
-    revision_id = _revision_id(item)
+    revision_id = hotpath.revision_id(item)
 
     submitted_at = timezone.now()
     answer = _Answer(
@@ -441,13 +355,13 @@ def submit_answer(
                 # outermost transaction commits): the next number, the attempt limit and the
                 # progress totals are read and written without a race. SQLite has no row
                 # locks; there the unique constraints and this retry loop do the same job.
-                progress, before = _lock_and_read(student, item, key)
-                replayed = before.replayed(item)
+                progress, facts = hotpath.lock_progress_and_read_facts(student.pk, item.pk, key)
+                replayed = _replayed(facts, item)
                 if replayed is not None:
                     return replayed
-                attempt = answer.store(before)
+                attempt = answer.store(facts)
                 attempt.awards = on_attempt_scored(
-                    attempt, progress=progress, item_xp=before.item_xp
+                    attempt, progress=progress, item_xp=ItemXP(facts.award_id, facts.award_xp)
                 )
                 return attempt
         except IntegrityError:
@@ -476,15 +390,15 @@ class _Answer:
     revision_id: int
     submitted_at: datetime.datetime
 
-    def store(self, before: _Before) -> Attempt:
-        """Insert the attempt that comes after ``before``; refuse one past the item's limit."""
-        item, graded, number = self.item, self.graded, before.number
+    def store(self, facts: hotpath.AnswerFacts) -> Attempt:
+        """Insert the attempt that comes after ``facts``; refuse one past the item's limit."""
+        item, graded, number = self.item, self.graded, facts.number
         if item.max_attempts and number > item.max_attempts:
             raise AttemptLimitReached(item.max_attempts)
         score = graded.auto_score
         if score is not None and item.retry_penalty:
             score = score * retry_factor(item.retry_penalty, number)
-        attempt = _ATTEMPTS.create(
+        attempt = hotpath.insert_attempt(
             student=self.student,
             item=item,
             revision_id=self.revision_id,
@@ -508,40 +422,36 @@ class _Answer:
         attempt.replayed = False
         attempt.item_state = ItemState(
             attempts=number,
-            correct=before.had_correct or attempt.correct,
-            pending_review=before.had_pending or attempt.status == AttemptStatus.PENDING_REVIEW,
+            correct=facts.had_correct or attempt.correct,
+            pending_review=facts.had_pending or attempt.status == AttemptStatus.PENDING_REVIEW,
         )
         return attempt
 
 
 def _store_unlocked(answer: _Answer) -> Attempt | None:
-    """Store an answer that earns no XP without the student's progress lock, where it can
-    change nothing the lock protects; None (nothing stored) where it might.
+    """Store an answer without the student's progress lock where progress says it may skip
+    it (``progress.services.may_skip_progress_lock``); None (nothing stored) where not.
 
-    An answer that is not correct earns no XP, and ``on_attempt_scored`` then changes
-    progress only for the first try at an item (first-try achievements), the last try the
-    item allows (the item is then done, which may complete its lesson) or the student's first
-    answer of the day (the streak). Any other such answer, a wrong retry on an active day,
-    only adds its row: its number and idempotency key are kept unique by the table's unique
-    constraints, so a concurrent answer at the same item makes one of the two fail, and the
-    caller's retry reads the next number. Two round trips instead of five, and no lock.
+    Such an answer only adds its row: its number and idempotency key are kept unique by the
+    table's unique constraints, so a concurrent answer at the same item makes one of the two
+    fail, and the caller's retry reads the next number. Two round trips instead of five.
     """
-    [row] = first_rows([_before_statement(answer.student, answer.item, answer.key)])
-    before = _before_from(row)
-    replayed = before.replayed(answer.item)
+    facts = hotpath.answer_facts(answer.student.pk, answer.item.pk, answer.key)
+    replayed = _replayed(facts, answer.item)
     if replayed is not None:
         return replayed
-    item, number = answer.item, before.number
-    active_today = before.last_active_on is not None and before.last_active_on >= (
-        timezone.localdate(answer.submitted_at)
-    )
-    last_try = bool(item.max_attempts and number >= item.max_attempts)
-    if number == 1 or last_try or not active_today:
+    if not may_skip_progress_lock(
+        correct=answer.graded.correct,
+        number=facts.number,
+        max_attempts=answer.item.max_attempts,
+        last_active_on=facts.last_active_on,
+        day=timezone.localdate(answer.submitted_at),
+    ):
         return None
     # Inside a caller's transaction, a savepoint keeps a lost race from breaking it; outside
     # one, the INSERT commits on its own.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-        return answer.store(before)
+        return answer.store(facts)
 
 
 def interpret_answer(

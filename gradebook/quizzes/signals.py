@@ -3,10 +3,11 @@
 ``grades_changed`` is sent inside the transaction that changed the grades, with ``pairs``: the
 ``(student id, item id)`` pairs whose effective grade may have changed. The places that change
 a grade send it, and only they: ``Attempt.change_score`` (a teacher's review or override),
-``Attempt.change_scores_in_bulk`` (an applied regrade) and the INSERT of a new attempt in
-``quizzes.services``. A receiver that acts after the commit registers a
-``transaction.on_commit`` callback; the LTI score passback (``gradebook.lti.receivers``) does.
-A receiver runs on the answer hot path: it must cost microseconds when it has nothing to do.
+``Attempt.change_scores_in_bulk``, an applied regrade (``grades.services.regrade_apply``,
+set-wise in SQL) and the INSERT of a new attempt in ``quizzes.services``. A receiver that
+acts after the commit registers a ``transaction.on_commit`` callback; the LTI score passback
+(``gradebook.lti.receivers``) does. A receiver runs on the answer hot path: it must cost
+microseconds when it has nothing to do.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 
 from gradebook.courses.models import Item, Lesson
 from gradebook.progress.services import ItemState, item_states
-from gradebook.quizzes import presentation, services
+from gradebook.quizzes import presentation, run_values, services
 from gradebook.quizzes.models import Attempt
 
 
@@ -29,11 +29,35 @@ def state_dict(item: Item, state: ItemState) -> dict[str, Any]:
 def item_payload(user: Any, item: Item, state: ItemState | None = None) -> dict[str, Any]:
     params = services.variant_params(user, item)
     data = presentation.student_item(item, params=params, seed=services.variant_seed(user, item))
+    if "from_run" in (item.spec or {}):
+        run = run_values.run_for(user, item)
+        if isinstance(run, run_values.NoRun):  # no numbers to ask about yet: none made up
+            blanks = {name: "…" for name in params}
+            data = presentation.student_item(
+                item, params=blanks, seed=services.variant_seed(user, item)
+            )
+        data.update(_run_payload(run))
     if state is None:
         state = item_states(user, [item.pk]).get(item.pk, ItemState())
     data["state"] = state_dict(item, state)
     data["anchor"] = f"item-{item.pk}"
     return data
+
+
+def _run_payload(run: Any) -> dict[str, Any]:
+    """A "your run" item's own values beside the question, or what to do to get them."""
+    if isinstance(run, run_values.RunValues):
+        return {
+            "run": {
+                "shown": [{"label": str(label), "value": value} for label, value in run.shown],
+                "url": run.url,
+                "when": run.when.isoformat() if run.when else None,
+            },
+            "needs_run": None,
+        }
+    if isinstance(run, run_values.NoRun):
+        return {"run": None, "needs_run": {"exercise": run.exercise_title, "url": run.url}}
+    return {"run": None, "needs_run": None}
 
 
 def lesson_items_payload(user: Any, lesson: Lesson) -> list[dict[str, Any]]:

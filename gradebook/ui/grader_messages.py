@@ -28,6 +28,13 @@ _DIMENSIONS = {
     "a speed": gettext_noop("a speed"),
     "a data rate": gettext_noop("a data rate"),
     "a plain number": gettext_noop("a plain number"),
+    "an acceleration": gettext_noop("an acceleration"),
+    "a force": gettext_noop("a force"),
+    "an energy": gettext_noop("an energy"),
+    "a power": gettext_noop("a power"),
+    "a volume": gettext_noop("a volume"),
+    "an area": gettext_noop("an area"),
+    "a density": gettext_noop("a density"),
 }
 
 
@@ -56,6 +63,51 @@ _TOLERANCES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"exactly \(up to rounding in the last digits\)"),
         lambda m: _("exactly (up to rounding in the last digits)"),
+    ),
+    (
+        re.compile(
+            r"with exactly (?P<n>\d+) significant figures?, the first (?P<m>\d+) of them right"
+        ),
+        lambda m: (
+            _("with exactly %(n)s significant figures, the first %(m)s of them right")
+            % {"n": m["n"], "m": m["m"]}
+        ),
+    ),
+    (
+        re.compile(r"with at least (?P<n>\d+) significant figures?"),
+        lambda m: _("with at least %(n)s significant figures") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at least (?P<n>\d+) decimal places?"),
+        lambda m: _("with at least %(n)s decimal places") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at most (?P<n>\d+) significant figures?"),
+        lambda m: _("with at most %(n)s significant figures") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"with at most (?P<n>\d+) decimal places?"),
+        lambda m: _("with at most %(n)s decimal places") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) significant figures? \(a 5 rounds up\)"),
+        lambda m: _("rounded to %(n)s significant figures (a 5 rounds up)") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) significant figures? \(a 5 rounds to the even digit\)"),
+        lambda m: (
+            _("rounded to %(n)s significant figures (a 5 rounds to the even digit)") % {"n": m["n"]}
+        ),
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) decimal places? \(a 5 rounds up\)"),
+        lambda m: _("rounded to %(n)s decimal places (a 5 rounds up)") % {"n": m["n"]},
+    ),
+    (
+        re.compile(r"rounded to (?P<n>\d+) decimal places? \(a 5 rounds to the even digit\)"),
+        lambda m: (
+            _("rounded to %(n)s decimal places (a 5 rounds to the even digit)") % {"n": m["n"]}
+        ),
     ),
     (
         re.compile(r"with exactly (?P<n>\d+) significant figures?"),
@@ -157,23 +209,87 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("choose one of the options"),
     gettext_noop("choose an option"),
     gettext_noop("choose only one option"),
+    gettext_noop("%(n)s of %(m)s pairs right."),
+    gettext_noop("match each item: expected {item: answer}"),
+    gettext_noop("match at least one item"),
     gettext_noop("'%(x)s' is not one of the options"),
     gettext_noop("write your answer as text"),
     gettext_noop("write your reflection"),
     gettext_noop("write at least %(n)s characters (you wrote %(m)s)"),
     gettext_noop("write at most %(n)s characters (you wrote %(m)s)"),
+    gettext_noop(
+        "'%(c)s' cannot be used here: this answer is one expression, not an equation or "
+        "inequality (type the expression alone, without '%(c)s')"
+    ),
     gettext_noop("the character “%(c)s” cannot be used in an answer"),
     gettext_noop("'%(o)s' is never closed: expected '%(c)s'"),
+    gettext_noop(
+        "'%(o)s...%(c)s' with commas is a list of values, but this answer is one value: type a "
+        "single number or expression (decimals take a point: 1.204)"
+    ),
+    gettext_noop(
+        "'%(s)s' is not a number: type a number (for example 4.5); '%(s)s' is read as 'times' "
+        "only after a number (48%(s)s)"
+    ),
+    gettext_noop("%(x)s has no real value for any allowed %(v)s: %(why)s"),
+    gettext_noop("%(x)s is not a real number at %(where)s: %(why)s"),
+    # Equations, inequalities and intervals, sets, tuples (graders/structured.py).
+    gettext_noop("write an equation with one '=' (for example y = 2x + 1)"),
+    gettext_noop("write one equation, with exactly one '='"),
+    gettext_noop("this answer is an inequality: use <, >, <= or >= (an equation has no range)"),
+    gettext_noop("a chain such as 1 < x <= 3 goes one way: all < or all >"),
+    gettext_noop("at most two comparisons, as in 1 < x <= 3"),
+    gettext_noop("write a set in braces, for example {1, 2, 3} (or {} for the empty set)"),
+    gettext_noop("write the components in brackets, separated by commas: for example (1, 2)"),
+    gettext_noop("something is missing here"),
+    gettext_noop("too many elements (at most %(n)s)"),
+    gettext_noop("leave out the unit '%(u)s' here"),
+    gettext_noop(
+        "write an interval as [a, b], (a, b), [a, b) or (a, b], or an inequality such as x > 2"
+    ),
+    gettext_noop("an interval has two endpoints, separated by one comma"),
+    gettext_noop("an interval is written low endpoint first: (a, b) with a < b"),
+    gettext_noop("infinity is never included: write ( or ) next to oo"),
+    gettext_noop(
+        "The endpoints are right, but check which are included: [ ] and <= include an "
+        "endpoint, ( ) and < leave it out."
+    ),
+    gettext_noop("Every element you gave is right, but 1 element is missing."),
+    gettext_noop("Every element you gave is right, but %(n)s elements are missing."),
+    gettext_noop("Every right element is there, but 1 element is not in the set."),
+    gettext_noop("Every right element is there, but %(n)s elements are not in the set."),
+    gettext_noop("%(r)s of your elements are right; the set has %(n)s."),
+    gettext_noop("The answer has %(n)s components; yours has %(m)s."),
+    gettext_noop("The right components, but in the wrong order."),
+    gettext_noop("%(r)s of %(n)s components are right."),
+    gettext_noop("Right value, but type it as a number %(tol)s."),
+    gettext_noop("Work it out and type the number itself: the question asks for %(tol)s."),
+    gettext_noop("Close, but not %(tol)s: check which way the last digit rounds."),
+    gettext_noop("Written as %(t)s, it has %(n)s significant figure: write %(how)s for %(m)s."),
+    gettext_noop("Written as %(t)s, it has %(n)s significant figures: write %(how)s for %(m)s."),
+    gettext_noop("Right quantity, but give it in %(u)s, as the question asks."),
+    gettext_noop("add %%: the answer is a percentage (for example 25%%)"),
+    # Why a value cannot be worked out (the %(why)s above).
+    gettext_noop("division by zero"),
+    gettext_noop("the square root of a negative number is not a real number"),
+    gettext_noop("a negative number to a fractional power is not a real number"),
+    gettext_noop("the logarithm of zero or a negative number is undefined"),
+    gettext_noop("the value is not a finite real number (math domain error)"),
+    gettext_noop("the value is not a finite real number"),
+    gettext_noop("the value is too large to evaluate"),
     gettext_noop("expected '%(x)s' at the end"),
     gettext_noop("expected '%(x)s' at '%(at)s'"),
     gettext_noop("the answer ends after '%(op)s': something is missing"),
-    gettext_noop("empty '%(x)s'"),
+    gettext_noop("empty '%(x)s': put a number or an expression inside"),
     gettext_noop("expected a number or an expression at the end"),
     gettext_noop("expected a number or an expression at '%(at)s'"),
     gettext_noop("'%(s)s' is a unit: put the number in front of it (4 %(s)s)"),
     gettext_noop("%(f)s needs an argument, for example %(f)s(3)"),
-    gettext_noop("unexpected '%(x)s'"),
-    gettext_noop("'%(x)s' has no matching opening bracket"),
+    gettext_noop("'%(r)s' was read, then '%(x)s' was not expected: is an operator missing?"),
+    gettext_noop(
+        "'%(x)s' has no matching opening bracket: remove it, or add the opening bracket where "
+        "it belongs"
+    ),
     gettext_noop("'%(x)s' is not a unit I know"),
     gettext_noop("'%(x)s' is not a unit or function I know"),
     gettext_noop("the unit is incomplete"),
@@ -221,6 +337,11 @@ _MESSAGES: tuple[str, ...] = (
     gettext_noop("Include a unit (for example %(u)s); other units of the same kind are converted."),
     gettext_noop("The answer is in %(u)s unless you type another unit."),
     gettext_noop("Type an expression."),
+    gettext_noop("Type an equation, with one '='; any rearrangement of it counts."),
+    gettext_noop("Type an inequality such as x > a, or an interval such as (a, b]."),
+    gettext_noop("Type an interval such as [a, b) or (a, oo), or an inequality such as x > a."),
+    gettext_noop("Type a set in braces, such as {a, b, c}; the order does not matter."),
+    gettext_noop("Type the components in brackets, in order, such as (a, b)."),
     gettext_noop("Type an expression in %(v)s."),
     gettext_noop("Write it in natural-log form, for example %(ex)s."),
     gettext_noop("Give an exact answer, without decimals."),

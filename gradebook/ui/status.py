@@ -91,6 +91,8 @@ ITEM_TYPE_LABELS: dict[str, Callable[[], str]] = {
     "multipart": lambda: _("multipart"),
     "free_text": lambda: _("free text"),
     "exercise": lambda: _("exercise"),
+    "short_text": lambda: _("short text"),
+    "matching": lambda: _("matching"),
 }
 
 

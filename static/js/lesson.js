@@ -95,6 +95,11 @@
       return multiple ? checked : (checked[0] || "");
     }
     if (type === "free_text") return scope.querySelector("textarea").value;
+    if (type === "matching") {
+      var pairs = {};
+      scope.querySelectorAll("select[data-pair]").forEach(function (sel) { if (sel.value) pairs[sel.dataset.pair] = sel.value; });
+      return pairs;
+    }
     var box = scope.querySelector(".answer-box");
     return box ? typedValue(box) : "";
   }
@@ -282,7 +287,38 @@
     });
   }
 
+  /* Cloze items (imported from Moodle): each part's box moves into its numbered blank,
+     "(1) _____", in the question text. Without script the parts stay below the text. */
+  function placeClozeParts(article) {
+    var question = article.querySelector(".question[data-cloze]");
+    if (!question) return;
+    var parts = {};
+    article.querySelectorAll("fieldset.part").forEach(function (fs) {
+      var legend = fs.querySelector("legend");
+      if (legend) parts[legend.textContent.trim()] = fs;
+    });
+    var walker = document.createTreeWalker(question, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var re = /\((\d+)\) _____/;
+      var match = re.exec(node.nodeValue);
+      while (match && parts["(" + match[1] + ")"]) {
+        var after = node.splitText(match.index);
+        node = after.splitText(match[0].length);
+        var slot = document.createElement("span");
+        slot.className = "cloze-slot";
+        var fs = parts["(" + match[1] + ")"];
+        fs.classList.add("inline");
+        slot.appendChild(fs);
+        after.parentNode.replaceChild(slot, after);
+        match = re.exec(node.nodeValue);
+      }
+    });
+  }
+
   document.querySelectorAll("article.item").forEach(function (article) {
+    placeClozeParts(article);
     article.querySelectorAll("[data-interpret]").forEach(function (box) { setupPreview(article, box); });
     setupSubmit(article);
   });

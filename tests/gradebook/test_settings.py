@@ -129,3 +129,17 @@ def test_check_deploy_reports_only_the_two_https_settings_a_proxy_sets():
 def test_sessions_default_to_a_school_day():
     assert _settings_value("s.SESSION_COOKIE_AGE", {}) == str(12 * 3600)
     assert _settings_value("s.SESSION_COOKIE_AGE", {"SESSION_COOKIE_AGE": "600"}) == "600"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("GRADER_TIME_BUDGET_S", "nan", "finite"),
+        ("GRADER_TIME_BUDGET_S", "inf", "finite"),
+        ("GRADER_MEMORY_MB", "100", "at least 256"),
+    ],
+)
+def test_a_grader_setting_the_pool_cannot_honour_stops_start_up(name, value, says):
+    proc = _import_settings({name: value})
+    assert proc.returncode != 0
+    assert f"{name}=" in proc.stderr and says in proc.stderr

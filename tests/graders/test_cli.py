@@ -39,17 +39,72 @@ def test_check_exits_0_for_a_wrong_answer(spec_file, capsys):
     assert json.loads(capsys.readouterr().out)["outcome"] == "incorrect"
 
 
-def test_check_grades_one_answer_per_line_with_jsonl(spec_file, capsys, monkeypatch):
+JSONL = [
+    # (input line, answer read, outcome, error?)
+    ('"1.204"', "1.204", "correct", False),
+    ('"1,204"', "1,204", "invalid", False),
+    ("", None, "invalid", True),  # a blank line still gets its result line
+    ("   ", None, "invalid", True),
+    ('"-ln(0.3)"', "-ln(0.3)", "correct", False),
+    ("1.204", "1.204", "correct", False),  # a bare JSON number: the text typed
+    ("ln(10/3)", None, "invalid", True),  # not JSON: the raw text is not graded
+    ('"ln(10/3)', None, "invalid", True),  # an unclosed string
+    ("null", None, "invalid", True),
+    ('"ln(10/3)\\n"', "ln(10/3)\n", "correct", False),  # a newline inside the answer
+    ('"\\u2212ln(0.3)"', "\u2212ln(0.3)", "correct", False),
+    ('  "1.204"  ', "1.204", "correct", False),
+]
+
+
+def test_jsonl_reads_one_json_answer_per_line_and_answers_every_line(
+    spec_file, capsys, monkeypatch
+):
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("1.204\n1,204\n\n-ln(0.3)\n"))
+    text = "".join(line + "\n" for line, *_ in JSONL)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     assert main(["check", str(spec_file), "--jsonl"]) == 0
-    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert [(x["answer"], x["outcome"]) for x in lines] == [
-        ("1.204", "correct"),
-        ("1,204", "invalid"),
-        ("-ln(0.3)", "correct"),
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(out) == len(JSONL)
+    for n, (result, (line, answer, outcome, error)) in enumerate(zip(out, JSONL, strict=True)):
+        assert result["line"] == n + 1
+        assert result["outcome"] == outcome, (line, result)
+        assert ("error" in result) is error, (line, result)
+        if answer is not None:
+            assert result["answer"] == answer
+        if error:
+            assert result["error"].startswith(f"line {n + 1}: ")
+
+
+def test_jsonl_takes_objects_for_multipart_items(tmp_path):
+    path = tmp_path / "mp.json"
+    path.write_text(json.dumps(DENOISING_TIME))
+    lines = [
+        json.dumps({"per_image": "4 s", "twelve": "48 s"}),
+        json.dumps({"per_image": "5 s", "twelve": "1 min"}),
+        '"4 s"',
+        "{not json",
+        "",
     ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "graders", "check", str(path), "--jsonl"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        encoding="utf-8",
+    )
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["outcome"] for r in out] == [
+        "correct",
+        "partially_correct",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert out[2]["feedback"] == "answer each part: expected {part id: answer}"
+    assert "error" in out[3] and "error" in out[4]
 
 
 def test_check_takes_multipart_answers_as_json(tmp_path, capsys):

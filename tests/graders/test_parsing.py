@@ -121,7 +121,7 @@ REFUSED = [
     (NUM, "ln0.3", "brackets", 0),
     (NUM, "−ln(0,3)", "decimal comma", 5),
     (NUM, "２ ＃", "cannot be used", 2),
-    (NUM, r"\alpha", "not supported", 0),
+    (NUM, r"\alpha", "'alpha' is not", 0),
     (NUM, r"\frac{1}", "needs {...}", 0),
     (NUM, "()", "empty", 0),
     (NUM, "", "empty", None),

@@ -239,3 +239,48 @@ def test_a_non_mapping_is_refused():
 def test_all_errors_are_reported_at_once():
     errors = validate_spec({**OK, "points": -1, "max_attempts": 0, "tolerance": {"absolute": -1}})
     assert {e.path for e in errors} >= {"points", "max_attempts", "tolerance.absolute"}
+
+
+FROM_RUN = {
+    "id": "your-loss",
+    "type": "numeric",
+    "text": "Your token had probability {p}. Its loss?",
+    "answer": "-ln(p)",
+    "from_run": {"exercise": "two-models", "model": "text", "position": 1},
+    "params": {"p": {"range": [0.01, 0.99], "step": 0.01}},
+}
+
+
+@pytest.mark.parametrize(
+    ("from_run", "params", "field"),
+    [
+        ("two-models", FROM_RUN["params"], "from_run"),
+        ({"exercise": "Two Models", "model": "text"}, FROM_RUN["params"], "from_run.exercise"),
+        ({"exercise": "two-models", "model": "audio"}, FROM_RUN["params"], "from_run.model"),
+        (
+            {"exercise": "two-models", "model": "text", "position": 0},
+            FROM_RUN["params"],
+            "from_run.position",
+        ),
+        (
+            {"exercise": "two-models", "model": "text", "tokens": True},
+            FROM_RUN["params"],
+            "from_run.tokens",
+        ),
+        (
+            {"exercise": "two-models", "model": "text", "seed": 1},
+            FROM_RUN["params"],
+            "from_run.seed",
+        ),
+        ({"exercise": "two-models", "model": "text"}, None, "params"),
+    ],
+)
+def test_a_your_run_item_names_its_exercise_and_declares_its_params(from_run, params, field):
+    spec = {**FROM_RUN, "from_run": from_run}
+    if params is None:
+        spec.pop("params")
+    assert field in {e.path for e in validate_spec(spec)}
+
+
+def test_a_well_formed_your_run_item_validates():
+    assert validate_spec(FROM_RUN) == []

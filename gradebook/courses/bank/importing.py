@@ -53,6 +53,8 @@ LESSON_DEFAULTS: dict[str, Any] = {
 ITEM_COLUMNS = ("type", "title", "text", "points", "max_attempts", "retry_penalty")
 #: How many names of each kind a plan lists before it says "and N more".
 LISTED = 50
+#: Warnings kept with an import's summary and preview (the count says how many there were).
+MAX_WARNINGS = 200
 
 Progress = Callable[[int], None]
 
@@ -462,15 +464,21 @@ def apply_plan(plan: CoursePlan, *, by: Any = None, progress: Progress | None = 
 # --- The service -----------------------------------------------------------------------------
 
 
-def load_documents(
-    paths: Iterable[str | FsPath],
-) -> list[Document]:
-    """Parse every file; raise ``BankInvalid`` with all files' parse errors together."""
+def document_warnings(documents: Sequence[Document]) -> list[BankError]:
+    """What does not stop an import: a reader's notes on questions it could not map (Moodle
+    XML, GIFT), then help texts that give the answer away. Run on valid documents."""
+    return [w for doc in documents for w in (*doc.notes, *key_warnings(doc))]
+
+
+def load_documents(paths: Iterable[str | FsPath], *, course: str | None = None) -> list[Document]:
+    """Parse every file; raise ``BankInvalid`` with all files' parse errors together.
+
+    ``course`` names the course a Moodle XML or GIFT file goes into (see ``read_bank_file``)."""
     documents: list[Document] = []
     errors: list[BankError] = []
     for path in paths:
         try:
-            documents.append(read_bank_file(path))
+            documents.append(read_bank_file(path, course=course))
         except BankInvalid as exc:
             errors.extend(exc.errors)
     if errors:
@@ -521,7 +529,7 @@ def bank_import(
     admin's import job: it is marked succeeded in the same transaction instead of a new record.
     """
     validate_documents(documents, allow_active_html=allow_active_html, progress=progress)
-    warnings = [w for doc in documents for w in key_warnings(doc)]
+    warnings = document_warnings(documents)
     if dry_run:
         return ImportResult(
             plans=[plan_course(doc) for doc in documents], dry_run=True, warnings=warnings
@@ -532,8 +540,16 @@ def bank_import(
         list(Course.objects.select_for_update().filter(slug__in=slugs).values_list("pk"))
         plans = [plan_course(doc) for doc in documents]
         for plan in plans:
-            apply_plan(plan, by=by, progress=progress)
-        summary = {"courses": [plan.summary() for plan in plans]}
+            course = apply_plan(plan, by=by, progress=progress)
+            if plan.document is not None and plan.document.media:
+                from gradebook.courses.bank.media import store_media
+
+                store_media(plan.document.media, course)
+        summary = {
+            "courses": [plan.summary() for plan in plans],
+            "warnings": [w.to_dict() for w in warnings[:MAX_WARNINGS]],
+            "warning_count": len(warnings),
+        }
         if record is None:
             record = BankImport.objects.create(
                 created_by=by if getattr(by, "pk", None) else None,
@@ -558,9 +574,12 @@ def import_bank_files(
     by: Any = None,
     allow_active_html: bool = False,
     progress: Progress | None = None,
+    course: str | None = None,
 ) -> ImportResult:
-    """Read, validate and import bank files: what ``manage.py import_bank`` runs."""
-    documents = load_documents(paths)
+    """Read, validate and import bank files in one call (``load_documents`` then
+    ``bank_import``): for code and tests that import files directly. ``manage.py import_bank``
+    and the admin's upload job call the two steps themselves, for progress and the job row."""
+    documents = load_documents(paths, course=course)
     return bank_import(
         documents=documents,
         dry_run=dry_run,

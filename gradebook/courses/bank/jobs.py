@@ -31,7 +31,12 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from gradebook.courses.bank.errors import BankError, BankInvalid
-from gradebook.courses.bank.importing import bank_import, plan_course, validate_documents
+from gradebook.courses.bank.importing import (
+    bank_import,
+    document_warnings,
+    plan_course,
+    validate_documents,
+)
 from gradebook.courses.bank.loading import Document, parse_bank_bytes
 from gradebook.courses.bank.validation import count_items
 from gradebook.courses.models import BankImport, BankImportFile, BankImportStatus, Course
@@ -49,14 +54,17 @@ PROGRESS_EVERY_S = 0.5
 # --- Format-independent pieces: files in, documents and every problem out --------------------
 
 
-def collect_documents(files: Sequence[tuple[str, bytes]]) -> tuple[list[Document], list[BankError]]:
+def collect_documents(
+    files: Sequence[tuple[str, bytes]], *, course: str | None = None
+) -> tuple[list[Document], list[BankError]]:
     """Parse each file with whatever reader its name asks for; a file that cannot be parsed
-    contributes its problems, and the others are still returned for validation."""
+    contributes its problems, and the others are still returned for validation. ``course``
+    is the slug a Moodle XML or GIFT file goes into."""
     documents: list[Document] = []
     errors: list[BankError] = []
     for name, raw in files:
         try:
-            documents.append(parse_bank_bytes(raw, filename=name))
+            documents.append(parse_bank_bytes(raw, filename=name, course=course))
         except BankInvalid as exc:
             errors.extend(exc.errors)
     return documents, errors
@@ -160,7 +168,11 @@ def _fail(record: BankImport, errors: list[BankError]) -> BankImport:
 
 
 def import_job_create(
-    *, files: Sequence[tuple[str, bytes]], by: Any, allow_html: bool = False
+    *,
+    files: Sequence[tuple[str, bytes]],
+    by: Any,
+    allow_html: bool = False,
+    course_slug: str = "",
 ) -> BankImport:
     """Store the uploaded files as a queued import and publish its check on commit."""
     with transaction.atomic():
@@ -171,6 +183,7 @@ def import_job_create(
             succeeded=False,
             status=BankImportStatus.QUEUED,
             allow_html=allow_html,
+            course_slug=course_slug,
         )
         BankImportFile.objects.bulk_create(
             BankImportFile(bank_import=record, position=index, name=name, content=raw)
@@ -185,14 +198,17 @@ def import_job_check(import_id: int) -> BankImport | None:
     record = _claim(import_id, waiting=BankImportStatus.QUEUED, working=BankImportStatus.CHECKING)
     if record is None:
         return None
-    documents, errors = collect_documents(_files(record))
+    documents, errors = collect_documents(_files(record), course=record.course_slug or None)
     progress = _Progress(record.pk, sum(count_items(doc.data) for doc in documents))
     errors += check_documents(documents, allow_html=record.allow_html, progress=progress)
     if errors:
         return _fail(record, errors)
     plans = [plan_course(doc) for doc in documents]
+    warnings = document_warnings(documents)
     record.preview = {
-        "courses": [with_answer_counts(plan.summary(), plan.course) for plan in plans]
+        "courses": [with_answer_counts(plan.summary(), plan.course) for plan in plans],
+        "warnings": [w.to_dict() for w in warnings[:MAX_SHOWN_ERRORS]],
+        "warning_count": len(warnings),
     }
     record.status = BankImportStatus.READY
     record.progress_done = record.progress_total = progress.total
@@ -228,7 +244,7 @@ def import_job_apply(import_id: int) -> BankImport | None:
     )
     if record is None:
         return None
-    documents, errors = collect_documents(_files(record))
+    documents, errors = collect_documents(_files(record), course=record.course_slug or None)
     if errors:
         return _fail(record, errors)
     progress = _Progress(record.pk, 2 * sum(count_items(doc.data) for doc in documents))
@@ -243,11 +259,13 @@ def import_job_apply(import_id: int) -> BankImport | None:
         )
     except BankInvalid as exc:
         return _fail(record, list(exc.errors))
+    stored = result.record.summary  # type: ignore[union-attr]
     record.summary = {
+        **stored,
         "courses": [
             with_answer_counts(summary, Course.objects.filter(slug=summary["course"]).first())
-            for summary in result.record.summary.get("courses", [])  # type: ignore[union-attr]
-        ]
+            for summary in stored.get("courses", [])
+        ],
     }
     record.progress_done = record.progress_total = progress.total
     record.save(update_fields=["summary", "progress_done", "progress_total"])

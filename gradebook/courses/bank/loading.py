@@ -43,6 +43,10 @@ MAX_NUMBER_CHARS = 100
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
+MOODLE_XML_SUFFIXES = (".xml",)
+GIFT_SUFFIXES = (".gift", ".txt")
+#: Every file name the importer reads, for upload forms and messages.
+BANK_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES + MOODLE_XML_SUFFIXES + GIFT_SUFFIXES
 
 
 @dataclass
@@ -53,6 +57,14 @@ class Document:
     data: Any
     # path -> (line, column), both 1-based
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: What a reader of a foreign format (Moodle XML, GIFT) could not map: warnings that go
+    #: with the plan and the summary (the questions concerned are left out whole).
+    notes: list[BankError] = field(default_factory=list)
+    #: Images the file carried inside it, stored with the course on import (bank/media.py).
+    media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict, repr=False)
+    #: Converted from a format whose questions have names (Moodle XML, GIFT): an error in an
+    #: item names the question as the author knows it (its title), not only the derived id.
+    names_questions: bool = False
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that was written (a missing key
@@ -69,8 +81,13 @@ class Document:
         return BankError(self.filename, self.line_of(path), format_path(path), message)
 
 
-def read_bank_file(path: str | FsPath, *, display_name: str | None = None) -> Document:
-    """Read and parse one bank file from disk; the size is checked before anything is read."""
+def read_bank_file(
+    path: str | FsPath, *, display_name: str | None = None, course: str | None = None
+) -> Document:
+    """Read and parse one bank file from disk; the size is checked before anything is read.
+
+    ``course`` is the slug a Moodle XML or GIFT file is imported into (those formats name no
+    course); for a YAML or JSON bank it replaces the file's own ``course``."""
     fs_path = FsPath(path)
     name = display_name or str(path)
     try:
@@ -81,7 +98,7 @@ def read_bank_file(path: str | FsPath, *, display_name: str | None = None) -> Do
     check_size(name, size)
     with fs_path.open("rb") as handle:
         raw = handle.read(MAX_BANK_BYTES + 1)
-    return parse_bank_bytes(raw, filename=name)
+    return parse_bank_bytes(raw, filename=name, course=course)
 
 
 def check_size(filename: str, size: int) -> None:
@@ -100,18 +117,38 @@ def check_size(filename: str, size: int) -> None:
         )
 
 
-def parse_bank_bytes(raw: bytes, *, filename: str) -> Document:
+def parse_bank_bytes(raw: bytes, *, filename: str, course: str | None = None) -> Document:
     """Parse a bank from bytes; the format is chosen by the file name's suffix."""
     check_size(filename, len(raw))
-    text = decode_utf8(raw, filename)
     lower = filename.lower()
+    if lower.endswith(MOODLE_XML_SUFFIXES):
+        from gradebook.courses.bank.moodle_xml import read_moodle_xml
+
+        return read_moodle_xml(raw, filename=filename, course=course)
+    text = decode_utf8(raw, filename)
+    if lower.endswith(GIFT_SUFFIXES):
+        from gradebook.courses.bank.gift import read_gift
+
+        return read_gift(text, filename=filename, course=course)
     if lower.endswith(JSON_SUFFIXES):
-        return parse_json(text, filename)
-    if lower.endswith(YAML_SUFFIXES):
-        return parse_yaml(text, filename)
-    raise BankInvalid(
-        [BankError(filename, None, "", "unknown file type: name it *.yaml, *.yml or *.json")]
-    )
+        doc = parse_json(text, filename)
+    elif lower.endswith(YAML_SUFFIXES):
+        doc = parse_yaml(text, filename)
+    else:
+        raise BankInvalid(
+            [
+                BankError(
+                    filename,
+                    None,
+                    "",
+                    "unknown file type: name it *.yaml, *.yml, *.json, *.xml (Moodle XML) or "
+                    "*.gift / *.txt (GIFT)",
+                )
+            ]
+        )
+    if course and isinstance(doc.data, dict):
+        doc.data["course"] = course
+    return doc
 
 
 def decode_utf8(raw: bytes, filename: str) -> str:

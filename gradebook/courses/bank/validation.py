@@ -85,6 +85,7 @@ def validate_document(
         # The item checks below assume the structure is right; report structure first.
         return errors[:MAX_ERRORS]
     errors.extend(_duplicate_ids(doc))
+    errors.extend(_run_references(doc))
     if not allow_active_html:
         errors.extend(_active_html(doc))
     for path, item in iter_items(doc.data):
@@ -150,6 +151,14 @@ def grader_errors(spec: dict[str, Any]) -> list[tuple[Path, str]]:
 def _with_item(doc: Document, path: Path, item: dict[str, Any], message: str) -> BankError:
     error = doc.error(path, message)
     item_id = item.get("id")
+    if item_id and doc.names_questions and item.get("title"):
+        return BankError(
+            error.filename,
+            error.line,
+            error.field,
+            f"(question {item['title']!r}, item {item_id}) {message}",
+            error.column,
+        )
     if item_id:
         return BankError(
             error.filename, error.line, error.field, f"(item {item_id}) {message}", error.column
@@ -216,6 +225,35 @@ def _duplicate_ids(doc: Document) -> Iterator[BankError]:
                 )
             else:
                 seen_items[item_id] = doc.line_of(item_path)
+
+
+def _run_references(doc: Document) -> Iterator[BankError]:
+    """A "your run" item must name an exercise of this bank that runs the model it reads."""
+    exercises = {
+        item["id"]: item.get("models") or []
+        for _, item in iter_items(doc.data)
+        if item.get("type") == "exercise"
+    }
+    for path, item in iter_items(doc.data):
+        from_run = item.get("from_run")
+        if not isinstance(from_run, dict) or not isinstance(from_run.get("exercise"), str):
+            continue  # the grader's own check reports the shape
+        name, model = from_run["exercise"], from_run.get("model")
+        if name not in exercises:
+            known = ", ".join(sorted(exercises)) or "none"
+            yield _with_item(
+                doc,
+                (*path, "from_run", "exercise"),
+                item,
+                f"names {name!r}, which is not an exercise of this bank (exercises: {known})",
+            )
+        elif model not in exercises[name]:
+            yield _with_item(
+                doc,
+                (*path, "from_run", "model"),
+                item,
+                f"the exercise {name!r} runs {exercises[name]}, not the {model} model",
+            )
 
 
 def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:

@@ -11,7 +11,7 @@ see, a peer that vanished without closing the socket, fails the request's first 
 before; Django then drops the connection at the end of the request.
 
 **Prepared statements on reused cursors** (``prepared_cursor``), for the hand-written
-statements of ``gradebook.rawsql``: each is prepared once per connection, and runs on a
+statements of ``gradebook.hotpath``: each is prepared once per connection, and runs on a
 psycopg cursor kept for it, which also keeps the adapters psycopg set up for it (building a
 cursor and its adapters cost about 40 us, a third of a round trip's client CPU).
 """

@@ -42,3 +42,11 @@ def regrade_status(value: str) -> str:
         "failed": _("failed"),
         "discarded": _("discarded"),
     }.get(value, value)
+
+
+@register.filter
+def points_of(score: Any, max_points: Any) -> float | None:
+    """A score in [0, 1] as points out of ``max_points``; ``None`` when there is no score."""
+    if score is None:
+        return None
+    return round(float(score) * float(max_points), 2)

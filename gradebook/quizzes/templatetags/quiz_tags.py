@@ -16,9 +16,9 @@ register = template.Library()
 def include_optional(context: Any, name: str, fallback: str = "") -> SafeString:
     """Include ``name`` when it exists (a partial another app owns), else ``fallback`` text.
 
-    The exercises app writes ``exercises/_exercise_item.html``; the lesson page must render
-    before it lands and must not hide a broken partial once it does (only a missing template is
-    tolerated, not errors inside it).
+    The exercises app owns ``exercises/_exercise_item.html``: a deployment without that app
+    still renders the lesson page, with the fallback; with it, an error inside the partial is
+    not hidden (only a missing template is tolerated).
     """
     try:
         tpl = get_template(name)

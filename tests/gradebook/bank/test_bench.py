@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gradebook.bench.bank_import import make_bank, make_item
 from gradebook.courses.bank import import_bank_files
-from gradebook.courses.bank.bench import make_bank, make_item
 from gradebook.courses.bank.exporting import dump_yaml
 from gradebook.courses.models import Item
 
@@ -50,3 +50,25 @@ def test_the_import_makes_no_queries_per_item(tmp_path):
     assert first_large - first_small <= (400 - 20) / 20
     # An unchanged re-import reads a fixed number of times and writes only the import record.
     assert again_small == again_large < first_small
+
+
+@pytest.mark.django_db
+def test_the_moodle_benchmark_file_imports_every_question_with_its_images(tmp_path):
+    from gradebook.bench.moodle_import import make_bank as make_moodle_bank
+    from gradebook.bench.moodle_import import with_images
+    from gradebook.courses.bank.loading import read_bank_file
+    from gradebook.courses.bank.moodle_export import to_moodle_xml
+    from gradebook.courses.models import BankMedia
+
+    path = tmp_path / "moodle-bench.xml"
+    path.write_text(with_images(to_moodle_xml(make_moodle_bank(60)).text), encoding="utf-8")
+    doc = read_bank_file(path)
+    assert doc.notes == [] and len(doc.media) == 1  # 12 images, one PNG
+    assert (
+        sum("/media/" in i["text"] for lesson in doc.data["lessons"] for i in lesson["items"]) == 12
+    )
+    import_bank_files([path])
+    assert Item.objects.count() == 60 and BankMedia.objects.count() == 1
+    assert set(Item.objects.values_list("type", flat=True)) == {
+        "numeric", "multiple_choice", "short_text", "free_text",
+    }  # fmt: skip

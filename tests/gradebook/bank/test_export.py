@@ -74,7 +74,7 @@ def test_the_sample_bank_round_trips_losslessly(tmp_path, fmt):
     exported.write_text(export("ai-generation-basics", fmt), encoding="utf-8")
     result = import_bank_files([exported])
     counts = result.plans[0].counts()
-    assert counts["items"]["unchanged"] == 24 and counts["lessons"]["unchanged"] == 5
+    assert counts["items"]["unchanged"] == 27 and counts["lessons"]["unchanged"] == 5
     assert rows_without_import_log() == before
     # ... and exporting again gives the very same text.
     assert exported.read_text(encoding="utf-8") == export("ai-generation-basics", fmt)

@@ -394,3 +394,39 @@ def test_the_dry_run_shows_a_before_and_after_of_each_changed_key(write_bank):
     lines = import_bank_files([changed], dry_run=True).describe()
     assert "  ~ item two-plus-two (spec changed: new revision 2)" in lines
     assert "      answer: 4 -> 5" in lines
+
+
+YOUR_RUN_ITEM = (
+    "      - id: your-loss\n"
+    "        type: numeric\n"
+    "        text: Your token had probability {p}. Its loss?\n"
+    "        answer: -ln(p)\n"
+    "        from_run: {exercise: EXERCISE, model: MODEL}\n"
+    "        params: {p: {range: [0.01, 0.99], step: 0.01}}\n"
+)
+TEXT_EXERCISE = (
+    "      - id: run-it\n"
+    "        type: exercise\n"
+    "        text: Run the text model.\n"
+    "        models: [text]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "model", "words"),
+    [
+        ("no-such", "text", "'no-such', which is not an exercise of this bank (exercises: run-it)"),
+        ("run-it", "image", "the exercise 'run-it' runs ['text'], not the image model"),
+    ],
+)
+def test_a_your_run_item_must_name_an_exercise_of_the_bank_that_runs_its_model(
+    write_bank, exercise, model, words
+):
+    item = YOUR_RUN_ITEM.replace("EXERCISE", exercise).replace("MODEL", model)
+    path = write_bank(item_bank(TEXT_EXERCISE, extra_item=item))
+    with pytest.raises(BankInvalid) as info:
+        import_bank_files([path])
+    assert [e.message for e in info.value.errors if words in e.message], info.value.errors
+    ok = YOUR_RUN_ITEM.replace("EXERCISE", "run-it").replace("MODEL", "text")
+    import_bank_files([write_bank(item_bank(TEXT_EXERCISE, extra_item=ok), "ok.yaml")])
+    assert Item.objects.get(key="your-loss").spec["from_run"]["exercise"] == "run-it"

@@ -197,7 +197,7 @@ def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
 
 
 def test_an_unknown_suffix_is_refused():
-    assert "unknown file type" in only_error("course: x", "bank.txt").message
+    assert "unknown file type" in only_error("course: x", "bank.csv").message
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ with the connection."""
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from gradebook.rawsql import fetch_one
+from gradebook.hotpath import fetch_one
 
 pytestmark = [
     pytest.mark.django_db,

@@ -12,10 +12,11 @@ from django.db import connection
 from django.db.models.signals import post_init, post_save, pre_init, pre_save
 from django.utils import timezone
 
+from gradebook import hotpath
 from gradebook.courses.models import Course, Item, Lesson
+from gradebook.hotpath import Inserter, Loader
 from gradebook.quizzes import access
 from gradebook.quizzes.models import Attempt
-from gradebook.rawsql import Inserter, Loader
 from tests.gradebook.quizzes.factories import item
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
@@ -138,7 +139,7 @@ def test_the_access_query_is_prepared_once_and_reused_on_postgresql(course, enro
     it = item(course, "ce-loss")
     access.item_for_student(enrolled, it.pk)
     access.item_for_student(enrolled, it.pk)
-    access._LOADED.clear()
+    hotpath._LOADED.clear()
     access.item_for_student(enrolled, it.pk)
     # The version check and the full load, each prepared once.
     prepared = [s for s in _prepared_statements_on(connection) if "courses_enrollment" in s]
@@ -165,7 +166,7 @@ def test_hot_statements_still_show_in_captured_queries(course, enrolled):
     from django.test.utils import CaptureQueriesContext
 
     it = item(course, "ce-loss")
-    access._LOADED.clear()
+    hotpath._LOADED.clear()
     with CaptureQueriesContext(connection) as queries:
         access.item_for_student(enrolled, it.pk)
     assert queries and all("courses_enrollment" in q["sql"] for q in queries)

@@ -122,7 +122,17 @@ def test_the_teachers_and_students_pages_fit_both_screens(
         "item-analytics": reverse("grades:item", args=[course.slug, "steps"]),
         "review": reverse("grades:attempt", args=[explain_attempt.pk]),
         "item-editor": reverse("grades:item_edit", args=[course.slug, "steps"]),
+        "discussion": reverse("discussion:course", args=[course.slug]),
     }
+    from gradebook.discussion import services as discussion
+
+    lesson = Lesson.objects.get(course=course, slug="text-vs-images")
+    top = discussion.comment_post(
+        lesson=lesson, author=students[1], body="Why is the loss **$-\\ln p$** in *nats*?"
+    )
+    discussion.comment_post(
+        lesson=lesson, author=tara, body="Because `ln` is the natural log.", parent=top
+    )
     for viewport, size in VIEWPORTS.items():
         context = chromium_browser.new_context(base_url=live_server.url, viewport=size)
         page = context.new_page()
@@ -136,6 +146,12 @@ def test_the_teachers_and_students_pages_fit_both_screens(
         _check(page, f"ui-my-answers-{viewport}")
         page.goto(reverse("mygrades:list"))
         _check(page, f"ui-my-grades-{viewport}")
+        page.goto(reverse("lesson", args=[course.slug, "text-vs-images"]) + "#discussion")
+        assert page.locator("#discussion .reply").count() == 1
+        _check(page, f"ui-lesson-discussion-{viewport}")
+        page.goto(reverse("dashboard"))
+        assert page.locator("#chart-xp svg").count() == 1
+        _check(page, f"ui-dashboard-{viewport}")
         context.close()
 
 
@@ -201,3 +217,45 @@ def test_the_editor_checks_and_previews_while_typing(browser_page, live_server, 
     page.wait_for_url(re.compile(r"\?saved=1$"))
     assert page.locator("#regrade-offer").is_visible()
     assert Item.objects.get(course=course, key="ce-loss").spec["answer"] == "-ln(0.25)"
+
+
+def test_an_appeal_goes_from_the_student_to_the_teacher_and_back(
+    chromium_browser, live_server, classroom, tara
+):
+    _course, students = classroom
+    wrong = students[0].attempts.get(item__key="ce-loss")  # "5": graded wrong
+    pages = {}
+    for viewport, size in VIEWPORTS.items():
+        pages[viewport] = chromium_browser.new_context(
+            base_url=live_server.url, viewport=size
+        ).new_page()
+        pages[viewport].set_default_timeout(20_000)
+    student, phone = pages["desktop"], pages["phone"]
+    _login(student, live_server, students[0])
+    student.goto(reverse("mygrades:feedback", args=[wrong.pk]))
+    student.fill("#appeal-comment", "I meant 1.204 and typed it in the wrong box.")
+    student.get_by_role("button", name="Ask for a re-review").click()
+    student.wait_for_url(re.compile(r"#appeals$"))
+    assert "Waiting for a teacher" in student.locator("#appeals").inner_text()
+    _check(student, "ui-appeal-student-desktop")
+
+    teacher = phone  # the teacher answers from a phone
+    _login(teacher, live_server, tara)
+    teacher.goto(reverse("grades:queue"))
+    teacher.locator("#appeals-link").click()
+    _check(teacher, "ui-appeals-list-phone")
+    teacher.get_by_role("link", name=students[0].get_username()).click()
+    teacher.locator('#appeals input[name="decision"][value="change"]').check()
+    teacher.fill('#appeals input[name="points"]', "1")
+    teacher.fill("#appeals textarea", "Accepted: the value was right.")
+    _check(teacher, "ui-appeal-teacher-phone")
+    teacher.get_by_role("button", name="Send the answer").click()
+    teacher.wait_for_url(re.compile(r"#appeals$"))
+    assert "Grade changed" in teacher.locator("#appeals").inner_text()
+
+    student.goto(reverse("mygrades:feedback", args=[wrong.pk]))
+    assert "Accepted: the value was right." in student.locator("#appeals").inner_text()
+    wrong.refresh_from_db()
+    assert wrong.score == 1.0
+    for page in pages.values():
+        page.context.close()

@@ -1,7 +1,10 @@
-"""``manage.py import_bank PATH... [--dry-run]``: a thin shell over ``import_bank_files``."""
+"""``manage.py import_bank PATH... [--dry-run] [--course SLUG]``: a thin shell over
+``load_documents`` and ``bank_import``, the service every import runs (the admin's upload job
+calls it too); this command adds a progress bar on big banks."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -12,11 +15,13 @@ from gradebook.courses.bank.importing import total_work
 
 #: Below this many items a progress bar is more noise than help.
 PROGRESS_MIN_ITEMS = 500
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}\Z")
 
 
 class Command(BaseCommand):
     help = (
-        "Import question-bank files (YAML or JSON, docs/bank-format.md). Every file is validated "
+        "Import question-bank files (YAML, JSON, Moodle XML or GIFT; docs/bank-format.md). "
+        "Every file is validated "
         "first; then all are written in one transaction, so a bad file writes nothing. "
         "Re-importing a course updates it in place and retires items gone from the file."
     )
@@ -27,6 +32,12 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="validate and print what would be created, updated and retired; write nothing",
+        )
+        parser.add_argument(
+            "--course",
+            metavar="SLUG",
+            help="the course to import into: Moodle XML and GIFT files name none (default: the "
+            "file name as a slug); for a YAML or JSON bank it replaces the file's course",
         )
         parser.add_argument(
             "--allow-html",
@@ -43,7 +54,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            documents = load_documents(options["paths"])
+            course = options["course"]
+            if course is not None and not _SLUG.match(course):
+                raise CommandError(
+                    f"--course {course!r} is not a valid slug: use lowercase letters, digits "
+                    "and hyphens, starting with a letter or digit"
+                )
+            documents = load_documents(options["paths"], course=course)
             total = total_work(documents, dry_run=options["dry_run"])
             bar = self._progress_bar(total, options["progress"])
             try:

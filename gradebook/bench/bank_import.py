@@ -1,6 +1,6 @@
 """Benchmark: generate a 10,000-item bank and time its import.
 
-    python -m gradebook.courses.bank.bench [--items 10000] [--repeat 3] [--database-url URL]
+    python -m gradebook.bench.bank_import [--items 10000] [--repeat 3] [--database-url URL]
 
 Phases, each run ``--repeat`` times (median reported) and once more under ``tracemalloc`` for
 the peak Python heap: dry run on an empty database and first import (the same bank as YAML and

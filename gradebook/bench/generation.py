@@ -1,4 +1,4 @@
-"""``python -m exercises.bench``: generation throughput and queue overhead on this machine.
+"""``python -m gradebook.bench.generation``: generation throughput and queue overhead here.
 
 It runs in a throwaway deployment (its own SQLite file, media folder and broker folder under a
 temporary directory) with the models ``prepare_models`` made, and reports:
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PROMPTS = [
     "Explain in one sentence what a token is.",
@@ -507,7 +507,8 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     print(
-        f"# exercises.bench on {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"# gradebook.bench.generation on {os.cpu_count()} CPUs, "
+        f"torch threads {torch.get_num_threads()}, "
         f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, load average "
         f"{os.getloadavg()[0]:.1f}, workdir {workdir}"
     )

@@ -1,6 +1,6 @@
 """The bare baseline for scripts/load_submit.py: authenticate, parse JSON, write one row.
 
-Routed only when ``settings.BENCHMARK_ENDPOINTS`` is on (refused with PRODUCTION=1). Same
+Routed only when the bench app is installed (``BENCH=1``; refused with ``PRODUCTION=1``). Same
 authentication and JSON handling as the submit endpoint, none of its work, so the ratio of
 their throughputs is the cost of grading, bookkeeping and progress.
 """
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gradebook.quizzes.models import BenchmarkRow
+from gradebook.bench.models import BenchmarkRow
 
 
 class BareWrite(APIView):

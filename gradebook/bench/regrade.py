@@ -1,8 +1,8 @@
 """Benchmark: regrade N stored answers to one item (preview, then apply) — time and peak memory.
 
-    python -m gradebook.grades.bench                  # 100,000 answers, embedded SQLite
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dev_me python -m gradebook.grades.bench
-    python -m gradebook.grades.bench --answers 10000 --compare   # also the naive ways, side by side
+    python -m gradebook.bench.regrade                  # 100,000 answers, embedded SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dev_me python -m gradebook.bench.regrade
+    python -m gradebook.bench.regrade --answers 10000 --compare  # the naive ways beside
 
 It creates a throwaway test database (``test_<name>``, dropped at the end; never your data),
 bulk-creates the answers, fixes the item's key, and times the real services:
@@ -285,6 +285,61 @@ def compare_apply(n_answers: int, tries: int, repeats: int, seed: int) -> dict[s
     }
 
 
+def per_student_sync(run: Any) -> int:
+    """The XP catch-up as it was: one ``on_attempt_scored`` per student, with their latest
+    changed attempt, 500 students per transaction. What ``on_item_rescored`` replaces."""
+    from django.db import transaction
+    from django.db.models import Max
+
+    from gradebook.grades.models import RegradeChange
+    from gradebook.progress.services import on_attempt_scored
+    from gradebook.quizzes.models import Attempt
+
+    latest = list(
+        RegradeChange.objects.filter(run=run, applied=True)
+        .values("attempt__student_id")
+        .annotate(last=Max("attempt_id"))
+        .order_by("attempt__student_id")
+        .values_list("last", flat=True)
+    )
+    for start in range(0, len(latest), 500):
+        attempts = Attempt.objects.filter(pk__in=latest[start : start + 500]).select_related(
+            "item", "item__lesson", "item__course", "student"
+        )
+        with transaction.atomic():
+            for attempt in attempts:
+                on_attempt_scored(attempt)
+    return len(latest)
+
+
+def compare_sync(n_answers: int, tries: int, seed: int) -> dict[str, Any]:
+    """XP catch-up after one applied regrade: per student vs set-wise, on the same data (the
+    per-student run is rolled back before the set-wise one runs)."""
+    from django.db import connection, transaction
+
+    from gradebook.grades import services
+
+    item = build(n_answers, tries, seed)
+    run = services.regrade_compute_preview(new_run(item).pk)
+    run = services.regrade_apply(run=run, by=None)
+    sid = transaction.savepoint()
+    t0 = time.perf_counter()
+    students = per_student_sync(run)
+    per_student = time.perf_counter() - t0
+    transaction.savepoint_rollback(sid)
+    t0 = time.perf_counter()
+    services.regrade_sync_progress(run.pk)
+    set_wise = time.perf_counter() - t0
+    return {
+        "database": connection.vendor,
+        "answers": n_answers,
+        "students": students,
+        "per_student_s": per_student,
+        "set_wise_s": set_wise,
+        "ratio": per_student / set_wise,
+    }
+
+
 def with_test_database(fn: Callable[[], Any]) -> Any:
     """Run ``fn`` in a throwaway test database (created, migrated, dropped)."""
     from django.db import connection
@@ -311,7 +366,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sync-progress",
         action="store_true",
-        help="also time the XP catch-up task (one on_attempt_scored per student)",
+        help="also time the XP catch-up task (progress.services.on_item_rescored)",
+    )
+    parser.add_argument(
+        "--compare-sync",
+        type=int,
+        default=0,
+        metavar="ANSWERS",
+        help="also time the XP catch-up per student vs set-wise on this many answers",
     )
     args = parser.parse_args(argv)
     if args.answers < 1 or args.tries < 1:
@@ -338,10 +400,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
             side = run_bench(args.compare_answers, args.tries, True, args.repeats, args.seed + 99)
             out["compare_preview"] = side["compare_preview"]
+        if args.compare_sync:
+            from django.db import transaction
+
+            with transaction.atomic():
+                out["compare_sync"] = compare_sync(args.compare_sync, args.tries, args.seed + 7)
         return out
 
     results = with_test_database(body)
     p, a = results["preview"], results["apply"]
+    total = p["seconds"] + a["seconds"] + results.get("sync_progress", {}).get("seconds", 0.0)
     print(f"database: {results['database']}  answers: {results['answers']:,}")
     print(f"build (bulk_create): {results['build_seconds']:.1f} s")
     s = results["summary"]
@@ -360,6 +428,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"XP catch-up (the task after apply): {sp['seconds']:.1f} s for "
             f"{results['students_synced']:,} students, peak RSS {sp['peak_rss_mib']:.0f} MiB"
+        )
+    if "sync_progress" in results:
+        print(f"preview + apply + XP catch-up: {total:.1f} s")
+    if "compare_sync" in results:
+        c = results["compare_sync"]
+        print(
+            f"XP catch-up for {c['students']:,} students ({c['answers']:,} answers): per student "
+            f"{c['per_student_s']:.1f} s vs set-wise {c['set_wise_s']:.2f} s ({c['ratio']:.0f}x)"
         )
     if "compare_apply" in results:
         c = results["compare_apply"]

@@ -1,0 +1,1 @@
+from tests.gradebook.quizzes.factories import course, enrolled, lesson  # noqa: F401
