@@ -55,3 +55,4 @@ def test_the_model_card_page_renders_the_card(client, alice):
     body = response.content.decode()
     assert "The course image model" in body
     assert "a {colour} {shape} in the {position} on a {colour} background" in body
+    assert 'src="/static/exercises/image-model-filmstrips.png"' in body
