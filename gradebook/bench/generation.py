@@ -316,20 +316,27 @@ def bench_image_steps(rounds: int) -> dict[int, dict[str, float]]:
     return out
 
 
-THREAD_PROBE = """
-import os, sys, time, django
-django.setup()
-import torch
-torch.set_num_threads(int(sys.argv[1]))
-from exercises.runners.base import TextRequest
-from exercises.runners.text import TransformersTextRunner
-runner = TransformersTextRunner.load(os.environ["TEXT_MODEL"])
-runner.run_batch([TextRequest("warm up", max_new_tokens=2)])
-request = TextRequest("Explain how a language model picks the next word.", max_new_tokens=16,
-                      temperature=0.0)
-[result] = runner.run_batch([request])
-print(len(result.tokens) / result.timings["batch_seconds"])
-"""
+def thread_probe(threads: int) -> None:
+    """One variant of ``bench_threads``, in its own process: print SmolLM2's tokens/s.
+
+    Model libraries are imported here, when the probe runs, never when the module is imported.
+    """
+    import django
+
+    django.setup()
+    import torch
+
+    from exercises.runners.base import TextRequest
+    from exercises.runners.text import TransformersTextRunner
+
+    torch.set_num_threads(threads)
+    runner = TransformersTextRunner.load(os.environ["TEXT_MODEL"])
+    runner.run_batch([TextRequest("warm up", max_new_tokens=2)])
+    request = TextRequest(
+        "Explain how a language model picks the next word.", max_new_tokens=16, temperature=0.0
+    )
+    [result] = runner.run_batch([request])
+    print(len(result.tokens) / result.timings["batch_seconds"])
 
 
 def bench_threads(rounds: int) -> None:
@@ -349,7 +356,7 @@ def bench_threads(rounds: int) -> None:
                 ),
             }
             done = subprocess.run(
-                [sys.executable, "-c", THREAD_PROBE, threads],
+                [sys.executable, "-m", "gradebook.bench.generation", "--probe-threads", threads],
                 env=env,
                 cwd=ROOT,
                 capture_output=True,
@@ -482,7 +489,11 @@ def main(argv: list[str] | None = None) -> None:
         "threads: SmolLM2 speed per torch thread count and OpenMP wait policy; "
         "image: the image model's batch of 8 against one by one",
     )
+    parser.add_argument("--probe-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe_threads:
+        thread_probe(args.probe_threads)
+        return
     if args.only == "threads":
         bench_threads(args.rounds)
         return
