@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook.grades.models import Appeal, AppealState
-from gradebook.grades.services import _after_scored, needs_teacher
+from gradebook.grades.services import _after_scored, needs_teacher, score_from_points
 from gradebook.quizzes.models import Attempt, AttemptStatus, GradeSource
 from gradebook.refusals import Refusal
 from gradebook.textsafety import bidi_message, first_bidi_control
@@ -122,21 +122,7 @@ def appeal_answer(
             Attempt.objects.select_for_update().select_related("item").get(pk=locked.attempt_id)
         )
         if decision == "change":
-            max_points = float(attempt.item.points)
-            try:
-                value = float(str(points).strip())
-            except (TypeError, ValueError):
-                raise AppealRefused(
-                    _("Points: '%(points)s' is not a number.") % {"points": points},
-                    field="points",
-                ) from None
-            if value != value or value < 0 or value > max_points:
-                raise AppealRefused(
-                    _("Points: %(points)s is outside 0 to %(max)s.")
-                    % {"points": points, "max": f"{max_points:g}"},
-                    field="points",
-                )
-            score = value / max_points if max_points else 0.0
+            score = score_from_points(attempt.item, points)
             if attempt.score is not None and abs(score - attempt.score) < _EPS:
                 raise AppealRefused(
                     _("That is the grade it has: choose keep, or give other points."),

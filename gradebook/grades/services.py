@@ -207,6 +207,24 @@ def review_group(
 # --- Overrides ----------------------------------------------------------------------------------
 
 
+def score_from_points(item: Any, points: Any) -> float:
+    """A teacher's typed ``points`` out of the item's points, as a score in [0, 1]."""
+    max_points = float(item.points)
+    try:
+        value = float(str(points).strip())
+    except (TypeError, ValueError):
+        raise GradingError(
+            _("Points: '%(points)s' is not a number.") % {"points": points}, field="points"
+        ) from None
+    if value != value or value < 0 or value > max_points:
+        raise GradingError(
+            _("Points: %(points)s is outside 0 to %(max)s.")
+            % {"points": points, "max": f"{max_points:g}"},
+            field="points",
+        )
+    return value / max_points if max_points else 0.0
+
+
 def grade_override(*, attempt: Attempt, by: Any, points: Any, reason: str) -> GradeChange:
     """Replace an auto-grade with the teacher's ``points`` (out of the item's points).
 
@@ -222,20 +240,7 @@ def grade_override(*, attempt: Attempt, by: Any, points: Any, reason: str) -> Gr
             _("This answer is graded by review: open the review to change its grade."),
             code="not_overridable",
         )
-    max_points = float(attempt.item.points)
-    try:
-        value = float(str(points).strip())
-    except (TypeError, ValueError):
-        raise GradingError(
-            _("Points: '%(points)s' is not a number.") % {"points": points}, field="points"
-        ) from None
-    if value != value or value < 0 or value > max_points:
-        raise GradingError(
-            _("Points: %(points)s is outside 0 to %(max)s.")
-            % {"points": points, "max": f"{max_points:g}"},
-            field="points",
-        )
-    score = value / max_points if max_points else 0.0
+    score = score_from_points(attempt.item, points)
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         change = locked.change_score(

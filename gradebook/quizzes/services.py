@@ -121,20 +121,20 @@ def variant_params(student: Any, item: Item) -> dict[str, Any]:
 
     A "your run" item (``from_run``) takes them from the student's own model run instead.
     """
-    return _params(student, item, refuse_without_run=False)
+    return params_and_run(student, item)[0]
 
 
-def _params(student: Any, item: Item, *, refuse_without_run: bool) -> dict[str, Any]:
+def params_and_run(
+    student: Any, item: Item
+) -> tuple[dict[str, Any], run_values.RunValues | run_values.NoRun | None]:
+    """The variant's params and, for a "your run" item, the run they come from (one lookup)."""
     if not item.spec.get("params"):
-        return {}
+        return {}, None
     params = graders.variant(item.spec, variant_seed(student, item))
-    if "from_run" in item.spec:
-        run = run_values.run_for(student, item)
-        if isinstance(run, run_values.RunValues):
-            return run_values.overlay(params, run)
-        if isinstance(run, run_values.NoRun) and refuse_without_run:
-            raise NoRunYet(run)
-    return params
+    run = run_values.run_for(student, item) if "from_run" in item.spec else None
+    if isinstance(run, run_values.RunValues):
+        params = run_values.overlay(params, run)
+    return params, run
 
 
 def retry_factor(penalty: float, number: int) -> float:
@@ -328,7 +328,9 @@ def submit_answer(
 
     # Grading is pure CPU with its own time budget: do it before taking any lock. A replayed
     # key is graded again for nothing, which is rare and cheaper than a query on every answer.
-    params = _params(student, item, refuse_without_run=True)
+    params, run = params_and_run(student, item)
+    if isinstance(run, run_values.NoRun):
+        raise NoRunYet(run)
     graded = _grade(item, response, params)
     revision_id = hotpath.revision_id(item)
 

@@ -27,15 +27,11 @@ def state_dict(item: Item, state: ItemState) -> dict[str, Any]:
 
 
 def item_payload(user: Any, item: Item, state: ItemState | None = None) -> dict[str, Any]:
-    params = services.variant_params(user, item)
+    params, run = services.params_and_run(user, item)
+    if isinstance(run, run_values.NoRun):  # no numbers to ask about yet: none made up
+        params = {name: "…" for name in params}
     data = presentation.student_item(item, params=params, seed=services.variant_seed(user, item))
     if "from_run" in (item.spec or {}):
-        run = run_values.run_for(user, item)
-        if isinstance(run, run_values.NoRun):  # no numbers to ask about yet: none made up
-            blanks = {name: "…" for name in params}
-            data = presentation.student_item(
-                item, params=blanks, seed=services.variant_seed(user, item)
-            )
         data.update(_run_payload(run))
     if state is None:
         state = item_states(user, [item.pk]).get(item.pk, ItemState())
