@@ -330,13 +330,14 @@ def train(
     out: Path,
     *,
     seed: int = 0,
-    images: int = 16000,
-    vae_steps: int = 1000,
+    images: int = 24000,
+    core_share: float = 0.7,
+    vae_steps: int = 2400,
     vae_batch: int = 32,
-    unet_steps: int = 1200,
+    unet_steps: int = 5000,
     unet_batch: int = 64,
     lr: float = 1e-3,
-    threads: int = 1,
+    threads: int = 2,
     resume: Path | None = None,
 ) -> Path:
     """Train and write the folder; with ``resume``, continue a folder this command wrote.
@@ -348,6 +349,7 @@ def train(
     settings: dict = {
         "seed": seed,
         "images": images,
+        "core_share": core_share,
         "vae_steps": vae_steps,
         "vae_batch": vae_batch,
         "unet_steps": unet_steps,
@@ -360,7 +362,7 @@ def train(
     random.seed(seed)
     gen = torch.Generator().manual_seed(seed)
     started = time.perf_counter()
-    pixels, scenes = world.dataset(images, seed)
+    pixels, scenes = world.dataset(images, seed, core_share=core_share)
     captions = [scene.caption for scene in scenes]
     tokenizer = build_tokenizer()
     previous: dict = {}
@@ -368,10 +370,11 @@ def train(
         from diffusers import AutoencoderKL
 
         previous = json.loads((resume / TRAINED_MARKER).read_text())
-        if previous.get("seed") != seed or previous.get("images") != images:
+        was = (previous.get("seed"), previous.get("images"), previous.get("core_share", 0.6))
+        if was != (seed, images, core_share):
             raise SystemExit(
-                f"--resume {resume}: it was trained with seed {previous.get('seed')} and "
-                f"{previous.get('images')} images; pass the same --seed and --images"
+                f"--resume {resume}: it was trained with seed {was[0]}, {was[1]} images and "
+                f"core share {was[2]}; pass the same --seed, --images and --core-share"
             )
         # Another batch order than the first stage's (same seed would replay its batches).
         gen = torch.Generator().manual_seed(seed + 1 + len(previous.get("stages", [])))
@@ -472,10 +475,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--images", type=int, default=16000, help="drawn training images")
-    parser.add_argument("--vae-steps", type=int, default=1000)
+    parser.add_argument("--images", type=int, default=24000, help="drawn training images")
+    parser.add_argument(
+        "--core-share",
+        type=float,
+        default=0.7,
+        help="share of the images drawn from the checkable core grammar (the rest: the world)",
+    )
+    parser.add_argument("--vae-steps", type=int, default=2400)
     parser.add_argument("--vae-batch", type=int, default=32)
-    parser.add_argument("--unet-steps", type=int, default=1200)
+    parser.add_argument("--unet-steps", type=int, default=5000)
     parser.add_argument("--unet-batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument(
@@ -486,14 +495,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="torch threads (1 was faster than 2 on the shared 2-core machine)",
+        default=2,
+        help="torch threads: 2 on a quiet 2-core machine; 1 when other work shares the cores",
     )
     args = parser.parse_args(argv)
     train(
         args.out,
         seed=args.seed,
         images=args.images,
+        core_share=args.core_share,
         vae_steps=args.vae_steps,
         vae_batch=args.vae_batch,
         unet_steps=args.unet_steps,

@@ -74,8 +74,12 @@ def test_the_student_sees_both_lesson_prompts_drawn_and_forming(
 
         core = _send(page, exercise_item.pk, "a red circle in the top left on a blue background")
         reading = read_image(_final_image(core))
-        # Position is right only 65 % of the time today (docs/benchmarks.md): not asserted.
-        assert (reading.background, reading.colour) == ("blue", "red"), reading
+        assert (reading.background, reading.colour, reading.shape, reading.position) == (
+            "blue",
+            "red",
+            "circle",
+            "top left",
+        ), reading
         assert page.locator(".filmstrip li img").count() == 5
         assert page.locator(".prompt-words .words .word.unknown").count() == 0
         assert page.evaluate(SIDEWAYS) <= 0
