@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,57 @@ def _print_image_batching(rounds: int, student: Any, item: Any) -> None:
     )
 
 
+def bench_image_parts(rounds: int, calls: int = 5) -> dict[int, dict[str, float]]:
+    """One UNet call with guidance and one VAE decode, for 1 image and for 8 (median seconds).
+
+    Says where a batch's time goes: parts whose time barely grows with the batch are what
+    batching can share; parts that grow eightfold are arithmetic it cannot.
+    """
+    import torch
+
+    from exercises.runners.base import get_runner
+
+    pipe = get_runner("image").pipe
+    unet, vae = pipe.unet, pipe.vae
+    channels, side = unet.config.in_channels, unet.config.sample_size
+    width = pipe.text_encoder.config.hidden_size
+    length = pipe.tokenizer.model_max_length
+
+    def timed(call: Any) -> float:
+        call()
+        started = time.perf_counter()
+        for _ in range(calls):
+            call()
+        return (time.perf_counter() - started) / calls
+
+    out: dict[int, dict[str, float]] = {}
+    with torch.inference_mode():
+        for batch in (1, 8):
+            latents = torch.randn(batch, channels, side, side)
+            doubled = torch.cat([latents, latents])  # guidance: unconditional and conditional
+            context = torch.randn(2 * batch, length, width)
+            unet_s, decode_s = [], []
+            for _ in range(rounds):
+                unet_s.append(timed(partial(unet, doubled, 500, encoder_hidden_states=context)))
+                decode_s.append(timed(partial(vae.decode, latents)))
+            out[batch] = {
+                "unet_s": statistics.median(unet_s),
+                "decode_s": statistics.median(decode_s),
+            }
+    return out
+
+
+def _print_image_parts(rounds: int) -> None:
+    parts = bench_image_parts(rounds)
+    one, eight = parts[1], parts[8]
+    print("  where a batch's time goes (median of 5-call means; ratio = 8 x one / eight):")
+    for key, label in (("unet_s", "UNet call with guidance"), ("decode_s", "VAE decode")):
+        print(
+            f"    {label}: one image {one[key] * 1000:.1f} ms | eight {eight[key] * 1000:.1f} ms"
+            f" | batching gives {8 * one[key] / eight[key]:.1f}x"
+        )
+
+
 def bench_tokens_per_second(rounds: int, tokens: int = 64) -> dict[str, Any]:
     from exercises.runners.base import TextRequest, get_runner
 
@@ -487,7 +539,7 @@ def main(argv: list[str] | None = None) -> None:
         default="all",
         help="queue: only the queue's share (e.g. for a second broker); "
         "threads: SmolLM2 speed per torch thread count and OpenMP wait policy; "
-        "image: the image model's batch of 8 against one by one",
+        "image: the image model's batch of 8 against one by one, and where its time goes",
     )
     parser.add_argument("--probe-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -525,6 +577,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.only == "image":
         _print_image_batching(args.rounds, student, item)
+        _print_image_parts(args.rounds)
         return
     if args.only == "all":
         _model_figures(student, item, args)

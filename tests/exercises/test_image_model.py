@@ -129,3 +129,15 @@ def test_the_training_command_is_deterministic_for_a_seed(tmp_path):
     assert (tmp_path / "a" / vae).read_bytes() == (tmp_path / "d" / vae).read_bytes()
     resumed = json.loads((tmp_path / "d" / TRAINED_MARKER).read_text())
     assert resumed["unet_steps"] == 2 and resumed["stages"][0]["unet_steps"] == 1
+
+
+def test_the_image_bench_breaks_a_batch_into_unet_calls_and_decodes(settings):
+    """``bench.generation --only image`` reports these parts for the shipped model."""
+    from gradebook.bench.generation import bench_image_parts
+
+    settings.IMAGE_MODEL = str(SHIPPED_IMAGE_MODEL)
+    parts = bench_image_parts(rounds=1, calls=1)
+    assert sorted(parts) == [1, 8]
+    for figures in parts.values():
+        assert sorted(figures) == ["decode_s", "unet_s"]
+        assert all(seconds > 0 for seconds in figures.values())
