@@ -122,4 +122,9 @@ def test_unknown_words_are_marked_in_the_browser(
     page.click("text=About the course image model")
     assert page.locator("h1").first.inner_text() == "The course image model (model card)"
     screenshot(page, "image-model-card-phone")
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    figure = page.locator("img[src$='image-model-filmstrips.png']")
+    assert figure.evaluate("img => img.complete && img.naturalWidth") == 384
+    assert page.evaluate(SIDEWAYS) <= 0
+    screenshot(page, "image-model-card-desktop")
     context.close()
