@@ -19,6 +19,7 @@ Deterministic for a seed: the same seed and step counts give the same weights on
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
 import json
 import math
@@ -469,24 +470,32 @@ def _save_pipeline(out: Path, vae, text_encoder, tokenizer, unet, info: dict) ->
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # The defaults live once, in train()'s signature; each option's dest is its keyword.
+    default = {
+        name: parameter.default
+        for name, parameter in inspect.signature(train).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
     parser = argparse.ArgumentParser(
         prog="python -m exercises.training",
         description="Train the course image model on the drawn world and write its folder.",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--images", type=int, default=24000, help="drawn training images")
+    parser.add_argument("--seed", type=int, default=default["seed"])
+    parser.add_argument(
+        "--images", type=int, default=default["images"], help="drawn training images"
+    )
     parser.add_argument(
         "--core-share",
         type=float,
-        default=0.7,
+        default=default["core_share"],
         help="share of the images drawn from the checkable core grammar (the rest: the world)",
     )
-    parser.add_argument("--vae-steps", type=int, default=2400)
-    parser.add_argument("--vae-batch", type=int, default=32)
-    parser.add_argument("--unet-steps", type=int, default=5000)
-    parser.add_argument("--unet-batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--vae-steps", type=int, default=default["vae_steps"])
+    parser.add_argument("--vae-batch", type=int, default=default["vae_batch"])
+    parser.add_argument("--unet-steps", type=int, default=default["unet_steps"])
+    parser.add_argument("--unet-batch", type=int, default=default["unet_batch"])
+    parser.add_argument("--lr", type=float, default=default["lr"])
     parser.add_argument(
         "--resume",
         type=Path,
@@ -495,23 +504,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=2,
+        default=default["threads"],
         help="torch threads: 2 on a quiet 2-core machine; 1 when other work shares the cores",
     )
-    args = parser.parse_args(argv)
-    train(
-        args.out,
-        seed=args.seed,
-        images=args.images,
-        core_share=args.core_share,
-        vae_steps=args.vae_steps,
-        vae_batch=args.vae_batch,
-        unet_steps=args.unet_steps,
-        unet_batch=args.unet_batch,
-        lr=args.lr,
-        threads=args.threads,
-        resume=args.resume,
-    )
+    options = vars(parser.parse_args(argv))
+    train(options.pop("out"), **options)
 
 
 if __name__ == "__main__":
